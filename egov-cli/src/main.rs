@@ -1,0 +1,58 @@
+//! `egov`: the command-line face of the egov SDK.
+//!
+//! A thin surface: it converts arguments and files into library calls and prints the results.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod demo;
+mod xml_check;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// egov — German/EU e-government building blocks.
+#[derive(Debug, Parser)]
+#[command(name = "egov", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Shows, step by step, what the SDK does, on sample documents built into the binary.
+    Demo,
+    /// The secure XML layer.
+    Xml {
+        #[command(subcommand)]
+        command: XmlCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum XmlCommand {
+    /// Parses each file under the hard limits and reports whether it is accepted.
+    ///
+    /// Exit code 0 when all files are accepted, 1 when any is rejected, 2 on usage or I/O errors.
+    Check(xml_check::CheckArgs),
+}
+
+/// Output format of reporting commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Demo => demo::run(),
+        Command::Xml {
+            command: XmlCommand::Check(args),
+        } => xml_check::run(&args),
+    }
+}

@@ -1,0 +1,10 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod codelist;
+pub mod error;
+pub mod period;
+pub mod xml;
+
+pub use error::{Error, Result};
