@@ -34,9 +34,14 @@ passed+=(test)
 total=$(grep -E '^test result:' target/test-output.txt | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/' \
   | awk '{p+=$1; f+=$2} END {print p" "f}')
 
+step "C ABI clients: C (+ static, valgrind), C# (Mono), Java (JNA), Python"
+bash examples/ffi/run.sh 2>&1 | tee target/ffi-output.txt
+ffi=$(grep -E '^ffi: [0-9]+ passed, [0-9]+ failed' target/ffi-output.txt | tail -1)
+passed+=(ffi)
+
 step "cargo doc --no-deps (warnings denied)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 passed+=(doc)
 
 echo
-echo "scripts/test.sh: ${passed[*]} ok; cargo test: ${total% *} passed, ${total#* } failed"
+echo "scripts/test.sh: ${passed[*]} ok; cargo test: ${total% *} passed, ${total#* } failed; ${ffi:-ffi: not run}"

@@ -28,3 +28,30 @@ pub fn shared_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared");
     dir.is_dir().then_some(dir)
 }
+
+/// The bytes of every `*.xml` file below `dir` (sorted by path).
+pub fn xml_corpus(dir: &std::path::Path) -> Vec<Vec<u8>> {
+    let mut paths = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml")) {
+                paths.push(p);
+            }
+        }
+    }
+    paths.sort();
+    paths.iter().filter_map(|p| std::fs::read(p).ok()).collect()
+}
+
+/// The 86 invoices of the KoSIT XRechnung testsuite, when ../shared is present.
+pub fn testsuite() -> Option<Vec<Vec<u8>>> {
+    let dir = shared_dir()?.join("testdata/xrechnung/xrechnung-testsuite/src/test");
+    Some(xml_corpus(&dir))
+}

@@ -26,7 +26,13 @@ pub fn run() -> ExitCode {
         env!("CARGO_PKG_VERSION")
     );
     println!("Every step below runs on sample documents built into this binary.");
-    let steps: [fn() -> Result<(), String>; 3] = [step_parse, step_hostile, step_retention];
+    let steps: [fn() -> Result<(), String>; 5] = [
+        step_parse,
+        step_hostile,
+        step_retention,
+        step_invoice,
+        step_validate,
+    ];
     for (i, step) in steps.iter().enumerate() {
         if let Err(e) = step() {
             eprintln!("demo step {} failed: {e}", i + 1);
@@ -155,5 +161,180 @@ fn step_retention() -> Result<(), String> {
         }
         println!("     ⇒ retention ends {end}");
     }
+    Ok(())
+}
+
+fn step_invoice() -> Result<(), String> {
+    use egov_xrechnung::builder::{InvoiceBuilder, LineItem};
+    use egov_xrechnung::model::{Buyer, Contact, ElectronicAddress, PostalAddress, Seller};
+    use egov_xrechnung::Syntax;
+    use rust_decimal::Decimal;
+
+    heading(
+        4,
+        "build an XRechnung with the builder, write UBL and CII, read both back (egov-xrechnung)",
+    );
+    let address = |street: &str, city: &str| PostalAddress {
+        address_line_1: Some(street.into()),
+        city: Some(city.into()),
+        post_code: Some("12345".into()),
+        country_code: "DE".into(),
+        ..Default::default()
+    };
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).ok_or("bad date");
+    let invoice = InvoiceBuilder::new("SW-2026-04712", date(2026, 11, 2)?, "EUR")
+        .xrechnung("04011000-12345-67")
+        .due_date(date(2026, 12, 2)?)
+        .seller(Seller {
+            name: "Stadtwerke Musterstadt GmbH".into(),
+            vat_identifier: Some("DE123456789".into()),
+            electronic_address: Some(ElectronicAddress {
+                value: "rechnung@stadtwerke-musterstadt.example".into(),
+                scheme_id: Some("EM".into()),
+            }),
+            postal_address: address("Werkstraße 1", "Musterstadt"),
+            contact: Some(Contact {
+                contact_point: Some("Erika Beispiel".into()),
+                telephone_number: Some("+49 30 1234567".into()),
+                email_address: Some("erika.beispiel@stadtwerke-musterstadt.example".into()),
+            }),
+            ..Default::default()
+        })
+        .buyer(Buyer {
+            name: "Stadt Musterstadt, Bürgeramt".into(),
+            electronic_address: Some(ElectronicAddress {
+                value: "eingangsrechnung@musterstadt.example".into(),
+                scheme_id: Some("EM".into()),
+            }),
+            postal_address: address("Rathausplatz 3", "Musterstadt"),
+            ..Default::default()
+        })
+        .credit_transfer("DE02120300000000202051", None, None)
+        .line(LineItem::new(
+            "1",
+            "Wartung Ladesäulen",
+            Decimal::new(75, 1),
+            "HUR",
+            Decimal::new(8000, 2),
+        ))
+        .line(
+            LineItem::new(
+                "2",
+                "Ersatzteil Ladekabel Typ 2",
+                Decimal::new(3, 0),
+                "C62",
+                Decimal::new(4999, 2),
+            )
+            .allowance(Decimal::new(1500, 2), "Rahmenvertrag"),
+        )
+        .line(
+            LineItem::new(
+                "3",
+                "Fachbuch Elektromobilität",
+                Decimal::ONE,
+                "C62",
+                Decimal::new(3990, 2),
+            )
+            .vat("S", Decimal::new(7, 0)),
+        )
+        .build();
+    let t = &invoice.document_totals;
+    println!(
+        "   built {} with {} lines: net {} + VAT {} = {} EUR (totals computed, BR-CO-10…17 hold by construction)",
+        invoice.invoice_number,
+        invoice.invoice_lines.len(),
+        t.invoice_total_amount_without_vat.unwrap_or_default(),
+        t.invoice_total_vat_amount.unwrap_or_default(),
+        t.amount_due_for_payment.unwrap_or_default(),
+    );
+    for syntax in [Syntax::Ubl, Syntax::Cii] {
+        let xml = egov_xrechnung::write(&invoice, syntax);
+        let back = egov_xrechnung::read(xml.as_bytes()).map_err(|e| e.to_string())?;
+        let same = back.invoice == invoice;
+        println!(
+            "   {syntax}: wrote {} bytes, read back: {} ({} unmapped)",
+            xml.len(),
+            if same {
+                "identical model"
+            } else {
+                "DIFFERENT model"
+            },
+            back.unmapped.len()
+        );
+        if !same {
+            return Err(format!("{syntax} round trip changed the invoice"));
+        }
+    }
+    let sample = egov_xrechnung::read(SAMPLE_INVOICE).map_err(|e| e.to_string())?;
+    let as_cii = egov_xrechnung::write(&sample.invoice, Syntax::Cii);
+    let back = egov_xrechnung::read(as_cii.as_bytes()).map_err(|e| e.to_string())?;
+    println!(
+        "   the step-1 UBL sample converted to CII and read back: {}",
+        if back.invoice == sample.invoice {
+            "identical model"
+        } else {
+            "DIFFERENT model"
+        }
+    );
+    println!("   summary of the built invoice:");
+    for line in egov_xrechnung::summary_text(&invoice).lines() {
+        println!("     {line}");
+    }
+    Ok(())
+}
+
+fn step_validate() -> Result<(), String> {
+    use egov_xrechnung::report::Flag;
+    use egov_xrechnung::Validator;
+
+    heading(
+        5,
+        "validate like KoSIT: XSD, CEN EN 16931 rules, XRechnung rules (egov-xrechnung::Validator)",
+    );
+    let validator = Validator::xrechnung();
+    let start = Instant::now();
+    let good = validator.validate(SAMPLE_INVOICE);
+    let first = start.elapsed();
+    let start = Instant::now();
+    let again = validator.validate(SAMPLE_INVOICE);
+    let warm = start.elapsed();
+    println!(
+        "   the sample invoice: {} under {:?} (first call, rules compiled lazily: {first:?}; again: {warm:?})",
+        if good.valid { "VALID" } else { "INVALID" },
+        good.scenario.as_deref().unwrap_or("no scenario"),
+    );
+    if !good.valid || again != good {
+        return Err(format!(
+            "the sample invoice must be valid: {:?}",
+            good.fatal
+        ));
+    }
+    // The same invoice, broken twice: a wrong total and a missing Leitweg-ID.
+    let text = std::str::from_utf8(SAMPLE_INVOICE).map_err(|e| e.to_string())?;
+    let broken = text
+        .replace(
+            "<cbc:PayableAmount currencyID=\"EUR\">952.00</cbc:PayableAmount>",
+            "<cbc:PayableAmount currencyID=\"EUR\">925.00</cbc:PayableAmount>",
+        )
+        .replace(
+            "<cbc:BuyerReference>04011000-12345-67</cbc:BuyerReference>\n",
+            "",
+        );
+    let bad = validator.validate(broken.as_bytes());
+    println!(
+        "   the same invoice with BT-115 changed to 925.00 and BT-10 removed: {} — fatal {:?}",
+        if bad.valid { "VALID" } else { "INVALID" },
+        bad.fatal
+    );
+    for f in bad.findings.iter().filter(|f| f.flag == Flag::Fatal) {
+        let line = f.location.as_ref().map_or(0, |l| l.line);
+        println!("     {} (line {line}): {}", f.id, f.message);
+    }
+    if bad.valid {
+        return Err("the broken invoice was accepted".into());
+    }
+    println!(
+        "   `egov xrechnung validate --format json|html DIR` does the same for whole folders, in parallel."
+    );
     Ok(())
 }

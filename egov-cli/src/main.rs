@@ -5,7 +5,9 @@
 #![warn(missing_docs)]
 
 mod demo;
+mod validate_cmd;
 mod xml_check;
+mod xrechnung_cmd;
 
 use std::process::ExitCode;
 
@@ -27,6 +29,11 @@ enum Command {
     Xml {
         #[command(subcommand)]
         command: XmlCommand,
+    },
+    /// EN 16931 / XRechnung invoices (UBL 2.1 and CII D16B).
+    Xrechnung {
+        #[command(subcommand)]
+        command: xrechnung_cmd::XrechnungCommand,
     },
 }
 
@@ -54,5 +61,6 @@ fn main() -> ExitCode {
         Command::Xml {
             command: XmlCommand::Check(args),
         } => xml_check::run(&args),
+        Command::Xrechnung { command } => xrechnung_cmd::run(&command),
     }
 }

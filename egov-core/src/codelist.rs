@@ -8,7 +8,7 @@
 //! ```
 //! use egov_core::codelist::CodeList;
 //!
-//! let xml = br#"<gc:CodeList xmlns:gc="http://docs.oasis-open.org/codelist/ns/genericode/1.0/">
+//! let xml = r#"<gc:CodeList xmlns:gc="http://docs.oasis-open.org/codelist/ns/genericode/1.0/">
 //!   <Identification><ShortName>aussonderungsart</ShortName><Version>1.0</Version>
 //!     <CanonicalUri>urn:xoev-de:xdomea:codeliste:aussonderungsart</CanonicalUri>
 //!     <CanonicalVersionUri>urn:xoev-de:xdomea:codeliste:aussonderungsart_1.0</CanonicalVersionUri>
@@ -23,7 +23,7 @@
 //!     <Row><Value ColumnRef="code"><SimpleValue>V</SimpleValue></Value></Row>
 //!   </SimpleCodeList>
 //! </gc:CodeList>"#;
-//! let list = CodeList::parse(xml)?;
+//! let list = CodeList::parse(xml.as_bytes())?;
 //! assert_eq!(list.canonical_version_uri, "urn:xoev-de:xdomea:codeliste:aussonderungsart_1.0");
 //! assert!(list.contains("A"));
 //! assert_eq!(list.lookup("A").and_then(|row| list.value(row, "beschreibung")), Some("archivwürdig"));

@@ -35,6 +35,28 @@ pub enum Error {
         /// 1-based column (in characters).
         column: u32,
     },
+    /// An XPath expression or XSLT match pattern could not be compiled (static error).
+    #[error("XPath {expression:?}: {message} (at character {offset})")]
+    XPath {
+        /// The expression as given.
+        expression: String,
+        /// Character offset of the problem in the expression.
+        offset: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// An XML Schema (XSD) could not be loaded or compiled.
+    #[error("XML Schema {document}: {message} (line {line}, column {column})")]
+    Schema {
+        /// Which schema document (as named by the caller or the import/include).
+        document: String,
+        /// What is wrong.
+        message: String,
+        /// 1-based line in that document (0 when not tied to a place).
+        line: u32,
+        /// 1-based column in that document (0 when not tied to a place).
+        column: u32,
+    },
 }
 
 /// Result with [`Error`].

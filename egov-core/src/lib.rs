@@ -6,5 +6,7 @@ pub mod codelist;
 pub mod error;
 pub mod period;
 pub mod xml;
+pub mod xpath;
+pub mod xsd;
 
 pub use error::{Error, Result};

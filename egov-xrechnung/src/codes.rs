@@ -1,22 +1,24 @@
 //! Code lists of EN 16931-1 / XRechnung 3.0.2 and the code types of the invoice model.
 //!
 //! # Data, not code
-//! The official lists are the ones the CEN validation artefacts 1.3.15 write literally into their code-list rules
-//! (BR-CL-01 … BR-CL-26) plus the few lists the XRechnung 3.0.2 schematron adds (Extension, CVD). They live as
-//! data files in `data/codelists/*.txt` (one code per line, `#` header naming rule and source; see
-//! `data/README.md`), are compiled in with [`include_str!`] and parsed once, on first use, into a sorted slice that
-//! is searched by binary search. A new release is a new data file.
+//! The official lists are the ones the CEN validation artefacts 1.3.15 write literally into their
+//! code-list rules (BR-CL-01 … BR-CL-26) plus the few lists the XRechnung 3.0.2 schematron adds
+//! (Extension, CVD). They live as data files in `data/codelists/*.txt` (one code per line, `#`
+//! header naming rule and source; see `data/README.md`), are compiled in with [`include_str!`] and
+//! parsed once, on first use, into a sorted slice that is searched by binary search. A new release
+//! is a new data file.
 //!
 //! # Code types keep every value
-//! Each code-valued business term has a newtype over [`String`] (e.g. [`CurrencyCode`]) that keeps *any* value
-//! verbatim — readers never drop or "correct" data — and knows whether the value is in the official list
-//! ([`CurrencyCode::is_known`]). Membership is tested like the schematron does it: the value is stripped of XML
-//! whitespace (`normalize-space`), and a value with inner whitespace is never known. `is_known` reports list
-//! membership as published; it does not reproduce quirks of individual XPath tests (the ICD literal in BR-CL-10/11/
-//! 21/26 lacks its trailing space, so those rules never accept `0244`; `is_known` does).
+//! Each code-valued business term has a newtype over [`String`] (e.g. [`CurrencyCode`]) that keeps
+//! *any* value verbatim — readers never drop or "correct" data — and knows whether the value is in
+//! the official list ([`CurrencyCode::is_known`]). Membership is tested like the schematron does
+//! it: the value is stripped of XML whitespace (`normalize-space`), and a value with inner
+//! whitespace is never known. `is_known` reports list membership as published; it does not
+//! reproduce quirks of individual XPath tests (the ICD literal in BR-CL-10/11/21/26 lacks its
+//! trailing space, so those rules never accept `0244`; `is_known` does).
 //!
-//! Where UBL and CII rules publish different lists for the same term, both lists are available as [`CodeList`]s and
-//! `is_known` accepts a value that either syntax accepts.
+//! Where UBL and CII rules publish different lists for the same term, both lists are available as
+//! [`CodeList`]s and `is_known` accepts a value that either syntax accepts.
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -35,7 +37,11 @@ pub struct CodeList {
 
 impl CodeList {
     const fn new(file: &'static str, text: &'static str) -> Self {
-        CodeList { file, text, codes: OnceLock::new() }
+        CodeList {
+            file,
+            text,
+            codes: OnceLock::new(),
+        }
     }
 
     /// File name of the data file (under `data/codelists/`).
@@ -48,14 +54,21 @@ impl CodeList {
         self.header().next().unwrap_or("")
     }
 
-    /// Header lines of the data file (lines starting with `#`), without the `#` and surrounding blanks.
+    /// Header lines of the data file (lines starting with `#`), without the `#` and surrounding
+    /// blanks.
     pub fn header(&self) -> impl Iterator<Item = &'static str> {
-        self.text.lines().filter_map(|l| l.trim().strip_prefix('#')).map(str::trim)
+        self.text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('#'))
+            .map(str::trim)
     }
 
     /// The codes in the order of the data file (= order of the rule text).
     pub fn codes_in_source_order(&self) -> impl Iterator<Item = &'static str> {
-        self.text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
+        self.text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
     }
 
     /// All codes, sorted ascending (byte order) and unique.
@@ -97,15 +110,18 @@ code_list!(
     ISO_4217, "iso-4217.txt"
 );
 code_list!(
-    /// ISO 3166-1 alpha-2 country codes as listed in the UBL rules BR-CL-14/15: BT-40, BT-55, BT-69, BT-80, BT-159.
+    /// ISO 3166-1 alpha-2 country codes as listed in the UBL rules BR-CL-14/15: BT-40, BT-55,
+    /// BT-69, BT-80, BT-159.
     ISO_3166_1_UBL, "iso-3166-1-alpha2-ubl.txt"
 );
 code_list!(
-    /// ISO 3166-1 alpha-2 country codes as listed in the CII rules BR-CL-14/15: BT-40, BT-55, BT-69, BT-80, BT-159.
+    /// ISO 3166-1 alpha-2 country codes as listed in the CII rules BR-CL-14/15: BT-40, BT-55,
+    /// BT-69, BT-80, BT-159.
     ISO_3166_1_CII, "iso-3166-1-alpha2-cii.txt"
 );
 code_list!(
-    /// UNTDID 1001 invoice and credit note type codes (CII BR-CL-01; the union of both UBL lists): BT-3.
+    /// UNTDID 1001 invoice and credit note type codes (CII BR-CL-01; the union of both UBL lists):
+    /// BT-3.
     UNTDID_1001, "untdid-1001.txt"
 );
 code_list!(
@@ -113,7 +129,8 @@ code_list!(
     UNTDID_1001_UBL_INVOICE, "untdid-1001-ubl-invoice.txt"
 );
 code_list!(
-    /// UNTDID 1001 codes a UBL `CreditNote` may carry (UBL BR-CL-01, `cbc:CreditNoteTypeCode`): BT-3.
+    /// UNTDID 1001 codes a UBL `CreditNote` may carry (UBL BR-CL-01, `cbc:CreditNoteTypeCode`):
+    /// BT-3.
     UNTDID_1001_UBL_CREDIT_NOTE, "untdid-1001-ubl-creditnote.txt"
 );
 code_list!(
@@ -121,7 +138,8 @@ code_list!(
     UNTDID_2005_VAT_POINT_DATE, "untdid-2005-vat-point-date.txt"
 );
 code_list!(
-    /// UNTDID 2475 subset in which CII writes the value added tax point date code (CII BR-CL-06): BT-8.
+    /// UNTDID 2475 subset in which CII writes the value added tax point date code (CII BR-CL-06):
+    /// BT-8.
     UNTDID_2475_VAT_POINT_DATE, "untdid-2475-vat-point-date.txt"
 );
 code_list!(
@@ -137,8 +155,8 @@ code_list!(
     UNTDID_4451_CII, "untdid-4451-cii.txt"
 );
 code_list!(
-    /// ISO 6523 ICD identification schemes (BR-CL-10, -11, -21, -26): BT-29-1, BT-30-1, BT-46-1, BT-47-1,
-    /// BT-60-1, BT-61-1, BT-71-1, BT-157-1.
+    /// ISO 6523 ICD identification schemes (BR-CL-10, -11, -21, -26): BT-29-1, BT-30-1, BT-46-1,
+    /// BT-47-1, BT-60-1, BT-61-1, BT-71-1, BT-157-1.
     ISO_6523_ICD, "iso-6523-icd.txt"
 );
 code_list!(
@@ -166,7 +184,8 @@ code_list!(
     CEF_VATEX, "cef-vatex.txt"
 );
 code_list!(
-    /// UN/ECE Recommendation 20 unit codes with the Recommendation 21 extension (BR-CL-23): BT-130, BT-150.
+    /// UN/ECE Recommendation 20 unit codes with the Recommendation 21 extension (BR-CL-23): BT-130,
+    /// BT-150.
     UNECE_REC20_REC21, "unece-rec20-rec21.txt"
 );
 code_list!(
@@ -178,11 +197,13 @@ code_list!(
     CEF_EAS, "cef-eas.txt"
 );
 code_list!(
-    /// MIME media types for attached documents in the XRechnung Extension (BR-DEX-01; adds `application/xml`).
+    /// MIME media types for attached documents in the XRechnung Extension (BR-DEX-01; adds
+    /// `application/xml`).
     XRECHNUNG_MIME_ATTACHMENT_EXTENSION, "xrechnung-mime-attachment-extension.txt"
 );
 code_list!(
-    /// DiGA codes the XRechnung Extension accepts in addition to ICD and EAS scheme codes (BR-DEX-04 … -08).
+    /// DiGA codes the XRechnung Extension accepts in addition to ICD and EAS scheme codes
+    /// (BR-DEX-04 … -08).
     XRECHNUNG_DIGA, "xrechnung-diga.txt"
 );
 code_list!(
@@ -228,7 +249,8 @@ pub static ALL_CODE_LISTS: [&CodeList; 26] = [
     &XRECHNUNG_CVD_CVA,
 ];
 
-/// Strips XML whitespace (space, tab, CR, LF) from both ends, like XPath `normalize-space` does for a token.
+/// Strips XML whitespace (space, tab, CR, LF) from both ends, like XPath `normalize-space` does for
+/// a token.
 fn token(value: &str) -> &str {
     value.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
 }
@@ -243,9 +265,10 @@ macro_rules! code_type {
     ($(#[$meta:meta])* $name:ident, |$v:ident| $known:expr) => {
         $(#[$meta])*
         ///
-        /// Keeps any value verbatim (serialised as a plain JSON string); an empty value stands for a missing
-        /// required code.
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+        /// Keeps any value verbatim (serialised as a plain JSON string); an empty value stands for
+        /// a missing required code.
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+        #[derive(Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub String);
 
@@ -311,14 +334,16 @@ macro_rules! code_type {
 }
 
 code_type!(
-    /// ISO 4217 alpha-3 currency code — BT-5 Invoice currency code, BT-6 VAT accounting currency code.
+    /// ISO 4217 alpha-3 currency code — BT-5 Invoice currency code, BT-6 VAT accounting currency
+    /// code.
     CurrencyCode,
     |v| in_list(&ISO_4217, v)
 );
 
 code_type!(
-    /// ISO 3166-1 alpha-2 country code — BT-40, BT-55, BT-69, BT-80 (country codes of the addresses), BT-159 Item
-    /// country of origin. Known if either the UBL or the CII list of BR-CL-14 has it.
+    /// ISO 3166-1 alpha-2 country code — BT-40, BT-55, BT-69, BT-80 (country codes of the
+    /// addresses), BT-159 Item country of origin. Known if either the UBL or the CII list of
+    /// BR-CL-14 has it.
     CountryCode,
     |v| in_list(&ISO_3166_1_UBL, v) || in_list(&ISO_3166_1_CII, v)
 );
@@ -330,9 +355,10 @@ code_type!(
 );
 
 impl InvoiceTypeCode {
-    /// Whether the code denotes a credit note, i.e. is one of the codes that the UBL syntax writes as a
-    /// `CreditNote` document (`cbc:CreditNoteTypeCode`, UBL BR-CL-01: 81, 83, 261, 262, 296, 308, 381, 396, 420,
-    /// 458, 532). Code 81 is also allowed in a UBL `Invoice`; it is a credit note by its UNTDID 1001 meaning.
+    /// Whether the code denotes a credit note, i.e. is one of the codes that the UBL syntax writes
+    /// as a `CreditNote` document (`cbc:CreditNoteTypeCode`, UBL BR-CL-01: 81, 83, 261, 262, 296,
+    /// 308, 381, 396, 420, 458, 532). Code 81 is also allowed in a UBL `Invoice`; it is a credit
+    /// note by its UNTDID 1001 meaning.
     pub fn is_credit_note(&self) -> bool {
         in_list(&UNTDID_1001_UBL_CREDIT_NOTE, &self.0)
     }
@@ -342,25 +368,28 @@ impl InvoiceTypeCode {
         in_list(&UNTDID_1001_UBL_INVOICE, &self.0)
     }
 
-    /// Whether a UBL `CreditNote` document may carry the code (UBL BR-CL-01, `cbc:CreditNoteTypeCode`).
+    /// Whether a UBL `CreditNote` document may carry the code (UBL BR-CL-01,
+    /// `cbc:CreditNoteTypeCode`).
     pub fn is_allowed_in_ubl_credit_note(&self) -> bool {
         in_list(&UNTDID_1001_UBL_CREDIT_NOTE, &self.0)
     }
 }
 
 code_type!(
-    /// UNTDID 2005 subset (3, 35, 432) — BT-8 Value added tax point date code. CII writes the same meaning in
-    /// UNTDID 2475 (5, 29, 72); see [`VatPointDateCode::from_untdid_2475`].
+    /// UNTDID 2005 subset (3, 35, 432) — BT-8 Value added tax point date code. CII writes the same
+    /// meaning in UNTDID 2475 (5, 29, 72); see [`VatPointDateCode::from_untdid_2475`].
     VatPointDateCode,
     |v| in_list(&UNTDID_2005_VAT_POINT_DATE, v)
 );
 
-/// EN 16931-3-3 binding of BT-8 in CII: pairs (UNTDID 2005 code of the model, UNTDID 2475 code in CII).
+/// EN 16931-3-3 binding of BT-8 in CII: pairs (UNTDID 2005 code of the model, UNTDID 2475 code in
+/// CII).
 const VAT_POINT_DATE_2005_2475: [(&str, &str); 3] = [("3", "5"), ("35", "29"), ("432", "72")];
 
 impl VatPointDateCode {
-    /// Converts a CII `ram:DueDateTypeCode` (UNTDID 2475: 5, 29, 72) into the model's UNTDID 2005 code (3, 35, 432).
-    /// Any other value is kept verbatim, so nothing is lost (it is then not [`is_known`](Self::is_known)).
+    /// Converts a CII `ram:DueDateTypeCode` (UNTDID 2475: 5, 29, 72) into the model's UNTDID 2005
+    /// code (3, 35, 432). Any other value is kept verbatim, so nothing is lost (it is then not
+    /// [`is_known`](Self::is_known)).
     pub fn from_untdid_2475(cii_code: &str) -> Self {
         let t = token(cii_code);
         match VAT_POINT_DATE_2005_2475.iter().find(|(_, c)| *c == t) {
@@ -369,7 +398,8 @@ impl VatPointDateCode {
         }
     }
 
-    /// The UNTDID 2475 code CII uses for this value (5, 29, 72), or the value verbatim if it has no counterpart.
+    /// The UNTDID 2475 code CII uses for this value (5, 29, 72), or the value verbatim if it has no
+    /// counterpart.
     pub fn to_untdid_2475(&self) -> &str {
         let t = token(&self.0);
         match VAT_POINT_DATE_2005_2475.iter().find(|(m, _)| *m == t) {
@@ -380,48 +410,52 @@ impl VatPointDateCode {
 }
 
 code_type!(
-    /// UNTDID 1153 reference code qualifier — BT-18-1 Invoiced object identifier scheme identifier, BT-128-1
-    /// Invoice line object identifier scheme identifier.
+    /// UNTDID 1153 reference code qualifier — BT-18-1 Invoiced object identifier scheme identifier,
+    /// BT-128-1 Invoice line object identifier scheme identifier.
     ObjectSchemeCode,
     |v| in_list(&UNTDID_1153, v)
 );
 
 code_type!(
-    /// UNTDID 4451 text subject code — BT-21 Invoice note subject code. Known if either the UBL or the CII list of
-    /// BR-CL-08 has it.
+    /// UNTDID 4451 text subject code — BT-21 Invoice note subject code. Known if either the UBL or
+    /// the CII list of BR-CL-08 has it.
     NoteSubjectCode,
     |v| in_list(&UNTDID_4451_UBL, v) || in_list(&UNTDID_4451_CII, v)
 );
 
 code_type!(
-    /// ISO 6523 ICD identification scheme — scheme identifier of BT-29, BT-30, BT-46, BT-47, BT-60, BT-61, BT-71,
-    /// BT-157 (the `…-1` terms).
+    /// ISO 6523 ICD identification scheme — scheme identifier of BT-29, BT-30, BT-46, BT-47, BT-60,
+    /// BT-61, BT-71, BT-157 (the `…-1` terms).
     IcdCode,
     |v| in_list(&ISO_6523_ICD, v)
 );
 
 impl IcdCode {
-    /// Whether the scheme is known in the XRechnung Extension, which also accepts the DiGA codes (BR-DEX-04 … -08).
+    /// Whether the scheme is known in the XRechnung Extension, which also accepts the DiGA codes
+    /// (BR-DEX-04 … -08).
     pub fn is_known_extension(&self) -> bool {
         self.is_known() || in_list(&XRECHNUNG_DIGA, &self.0)
     }
 }
 
 code_type!(
-    /// CEF EAS electronic address scheme — BT-34-1 Seller and BT-49-1 Buyer electronic address scheme identifier.
+    /// CEF EAS electronic address scheme — BT-34-1 Seller and BT-49-1 Buyer electronic address
+    /// scheme identifier.
     EasCode,
     |v| in_list(&CEF_EAS, v)
 );
 
 impl EasCode {
-    /// Whether the scheme is known in the XRechnung Extension, which also accepts the DiGA codes (BR-DEX-07).
+    /// Whether the scheme is known in the XRechnung Extension, which also accepts the DiGA codes
+    /// (BR-DEX-07).
     pub fn is_known_extension(&self) -> bool {
         self.is_known() || in_list(&XRECHNUNG_DIGA, &self.0)
     }
 }
 
 code_type!(
-    /// UNTDID 7143 item type identification code — BT-158-1 Item classification identifier scheme identifier.
+    /// UNTDID 7143 item type identification code — BT-158-1 Item classification identifier scheme
+    /// identifier.
     ItemClassificationSchemeCode,
     |v| in_list(&UNTDID_7143, v)
 );
@@ -432,7 +466,8 @@ impl ItemClassificationSchemeCode {
         in_list(&XRECHNUNG_CVD_CLASSIFICATION_SCHEME, &self.0)
     }
 
-    /// Whether the scheme is known in the XRechnung CVD profile (UNTDID 7143 plus `CVD`, BR-TMP-CVD-01).
+    /// Whether the scheme is known in the XRechnung CVD profile (UNTDID 7143 plus `CVD`,
+    /// BR-TMP-CVD-01).
     pub fn is_known_cvd(&self) -> bool {
         self.is_known() || self.is_cvd()
     }
@@ -457,34 +492,36 @@ code_type!(
 );
 
 code_type!(
-    /// UNTDID 5189 allowance reason code — BT-98 Document level allowance reason code, BT-140 Invoice line
-    /// allowance reason code.
+    /// UNTDID 5189 allowance reason code — BT-98 Document level allowance reason code, BT-140
+    /// Invoice line allowance reason code.
     AllowanceReasonCode,
     |v| in_list(&UNTDID_5189, v)
 );
 
 code_type!(
-    /// UNTDID 7161 charge reason code — BT-105 Document level charge reason code, BT-145 Invoice line charge
-    /// reason code.
+    /// UNTDID 7161 charge reason code — BT-105 Document level charge reason code, BT-145 Invoice
+    /// line charge reason code.
     ChargeReasonCode,
     |v| in_list(&UNTDID_7161, v)
 );
 
 code_type!(
-    /// UN/ECE Recommendation 20 (with Recommendation 21) unit of measure code — BT-130 Invoiced quantity unit of
-    /// measure code, BT-150 Item price base quantity unit of measure code.
+    /// UN/ECE Recommendation 20 (with Recommendation 21) unit of measure code — BT-130 Invoiced
+    /// quantity unit of measure code, BT-150 Item price base quantity unit of measure code.
     UnitCode,
     |v| in_list(&UNECE_REC20_REC21, v)
 );
 
 code_type!(
-    /// MIME media type — BT-125-1 Attached document Mime code. Compared exactly, like BR-CL-24 does.
+    /// MIME media type — BT-125-1 Attached document Mime code. Compared exactly, like BR-CL-24
+    /// does.
     MimeCode,
     |v| MIME_ATTACHMENT.contains(v)
 );
 
 impl MimeCode {
-    /// Whether the type is allowed in the XRechnung Extension, which adds `application/xml` (BR-DEX-01).
+    /// Whether the type is allowed in the XRechnung Extension, which adds `application/xml`
+    /// (BR-DEX-01).
     pub fn is_known_extension(&self) -> bool {
         XRECHNUNG_MIME_ATTACHMENT_EXTENSION.contains(&self.0)
     }
@@ -502,7 +539,12 @@ pub fn is_cvd_clean_vehicle_attribute(value: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
 
     use super::*;
     use std::path::PathBuf;
@@ -538,20 +580,49 @@ mod tests {
     ];
 
     fn header_value<'a>(list: &'a CodeList, key: &str) -> Vec<&'a str> {
-        list.header().filter_map(|h| h.strip_prefix(key)).map(str::trim).collect()
+        list.header()
+            .filter_map(|h| h.strip_prefix(key))
+            .map(str::trim)
+            .collect()
     }
 
     #[test]
     fn every_data_file_loads_and_is_non_empty() {
         for list in ALL_CODE_LISTS {
             assert!(!list.is_empty(), "{} is empty", list.file_name());
-            assert!(!list.title().is_empty(), "{} has no title", list.file_name());
-            assert_eq!(header_value(list, "source:").len(), 1, "{}: one source line", list.file_name());
-            assert!(!header_value(list, "check:").is_empty(), "{}: no check line", list.file_name());
+            assert!(
+                !list.title().is_empty(),
+                "{} has no title",
+                list.file_name()
+            );
+            assert_eq!(
+                header_value(list, "source:").len(),
+                1,
+                "{}: one source line",
+                list.file_name()
+            );
+            assert!(
+                !header_value(list, "check:").is_empty(),
+                "{}: no check line",
+                list.file_name()
+            );
             let source: Vec<_> = list.codes_in_source_order().collect();
-            assert_eq!(source.len(), list.len(), "{}: duplicate codes", list.file_name());
-            assert!(source.iter().all(|c| !c.contains(char::is_whitespace)), "{}", list.file_name());
-            assert!(list.codes().windows(2).all(|w| w[0] < w[1]), "{}: not sorted", list.file_name());
+            assert_eq!(
+                source.len(),
+                list.len(),
+                "{}: duplicate codes",
+                list.file_name()
+            );
+            assert!(
+                source.iter().all(|c| !c.contains(char::is_whitespace)),
+                "{}",
+                list.file_name()
+            );
+            assert!(
+                list.codes().windows(2).all(|w| w[0] < w[1]),
+                "{}: not sorted",
+                list.file_name()
+            );
         }
     }
 
@@ -561,7 +632,11 @@ mod tests {
         for (list, (file, count)) in ALL_CODE_LISTS.iter().zip(EXPECTED_COUNTS) {
             assert_eq!(list.file_name(), file);
             assert_eq!(list.len(), count, "{file}");
-            assert_eq!(header_value(list, "count:"), vec![count.to_string().as_str()], "{file}");
+            assert_eq!(
+                header_value(list, "count:"),
+                vec![count.to_string().as_str()],
+                "{file}"
+            );
         }
     }
 
@@ -574,7 +649,10 @@ mod tests {
             .filter(|n| n.ends_with(".txt"))
             .collect();
         on_disk.sort();
-        let mut listed: Vec<String> = ALL_CODE_LISTS.iter().map(|l| l.file_name().to_owned()).collect();
+        let mut listed: Vec<String> = ALL_CODE_LISTS
+            .iter()
+            .map(|l| l.file_name().to_owned())
+            .collect();
         listed.sort();
         assert_eq!(on_disk, listed);
     }
@@ -582,7 +660,10 @@ mod tests {
     #[test]
     fn known_and_unknown_codes() {
         assert!(CurrencyCode::from("EUR").is_known());
-        assert!(CurrencyCode::from(" EUR\n").is_known(), "normalize-space like the schematron");
+        assert!(
+            CurrencyCode::from(" EUR\n").is_known(),
+            "normalize-space like the schematron"
+        );
         assert!(!CurrencyCode::from("eur").is_known());
         assert!(!CurrencyCode::from("EURO").is_known());
         assert!(!CurrencyCode::from("").is_known());
@@ -592,13 +673,20 @@ mod tests {
         assert!(CountryCode::from("SS").is_known(), "UBL list");
         assert!(CountryCode::from("AN").is_known(), "CII list");
         assert!(!CountryCode::from("XX").is_known());
-        assert!(CountryCode::from("1A").is_known(), "Kosovo as in the CEN list");
+        assert!(
+            CountryCode::from("1A").is_known(),
+            "Kosovo as in the CEN list"
+        );
 
-        for c in ["380", "381", "384", "389", "326", "875", "876", "877", "81", "261"] {
+        for c in [
+            "380", "381", "384", "389", "326", "875", "876", "877", "81", "261",
+        ] {
             assert!(InvoiceTypeCode::from(c).is_known(), "{c}");
         }
         assert!(!InvoiceTypeCode::from("999").is_known());
-        for c in ["81", "83", "381", "396", "532", "261", "262", "296", "308", "420", "458"] {
+        for c in [
+            "81", "83", "381", "396", "532", "261", "262", "296", "308", "420", "458",
+        ] {
             assert!(InvoiceTypeCode::from(c).is_credit_note(), "{c}");
         }
         for c in ["380", "384", "389", "326", "875", "999", ""] {
@@ -622,7 +710,10 @@ mod tests {
         assert!(!EasCode::from("XR01").is_known());
         assert!(EasCode::from("XR01").is_known_extension());
         assert!(IcdCode::from("0088").is_known());
-        assert!(IcdCode::from("0244").is_known(), "list membership, not the XPath quirk");
+        assert!(
+            IcdCode::from("0244").is_known(),
+            "list membership, not the XPath quirk"
+        );
         assert!(!IcdCode::from("0001").is_known());
         assert!(IcdCode::from("XR03").is_known_extension());
         assert!(VatExemptionReasonCode::from("VATEX-EU-132-1A").is_known());
@@ -643,7 +734,10 @@ mod tests {
         assert!(MimeCode::from("application/pdf").is_known());
         assert!(!MimeCode::from("application/xml").is_known());
         assert!(MimeCode::from("application/xml").is_known_extension());
-        assert!(!MimeCode::from(" application/pdf").is_known(), "BR-CL-24 compares exactly");
+        assert!(
+            !MimeCode::from(" application/pdf").is_known(),
+            "BR-CL-24 compares exactly"
+        );
         assert!(is_cvd_vehicle_category("N3"));
         assert!(!is_cvd_vehicle_category("L1"));
         assert!(is_cvd_clean_vehicle_attribute("zero-emission"));
@@ -678,9 +772,9 @@ mod tests {
         assert!(CurrencyCode::default().is_empty());
     }
 
-    // ---------------------------------------------------------------------------------------------
+    // --------------------------------------------------------------------------------------------
     // Oracle: ../shared/specs/xrechnung/rules.json — each data file equals the rule text it names.
-    // ---------------------------------------------------------------------------------------------
+    // --------------------------------------------------------------------------------------------
 
     fn shared_dir(test: &str) -> Option<PathBuf> {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared");
@@ -730,7 +824,13 @@ mod tests {
 
     /// Whitespace-separated tokens of all single-quoted literals.
     fn quoted_tokens(value: &str) -> Vec<String> {
-        value.split('\'').skip(1).step_by(2).flat_map(str::split_whitespace).map(str::to_owned).collect()
+        value
+            .split('\'')
+            .skip(1)
+            .step_by(2)
+            .flat_map(str::split_whitespace)
+            .map(str::to_owned)
+            .collect()
     }
 
     #[test]
@@ -739,7 +839,8 @@ mod tests {
             return;
         };
         let path = shared.join("specs/xrechnung/rules.json");
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
         let rules = json["rules"].as_array().unwrap();
         let variables = json["variables"].as_array().unwrap();

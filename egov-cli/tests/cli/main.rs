@@ -9,3 +9,4 @@
 mod common;
 mod demo;
 mod xml_check;
+mod xrechnung;

@@ -173,6 +173,9 @@ pub struct Document {
     namespaces: Vec<Box<str>>,
     root_element: u32,
     line_starts: OnceLock<Vec<u32>>,
+    /// Per node: 1-based position among preceding siblings of the same kind and name, built on
+    /// first use of [`Node::path`] in one linear pass.
+    sibling_indexes: OnceLock<Vec<u32>>,
 }
 
 impl Document {
@@ -241,6 +244,38 @@ impl Document {
             &self.text
         };
         src.get(range).unwrap_or_default()
+    }
+
+    /// The 1-based sibling index of every node (see [`Node::sibling_index`]), computed once in a
+    /// single pass so that paths stay linear even for documents with many siblings.
+    fn sibling_indexes(&self) -> &[u32] {
+        self.sibling_indexes.get_or_init(|| {
+            use std::collections::HashMap;
+            let mut out = vec![1u32; self.nodes.len()];
+            let mut counts: HashMap<(u8, u32, &str), u32> = HashMap::new();
+            for parent in self.nodes() {
+                counts.clear();
+                for child in parent.children() {
+                    let key = match child.kind() {
+                        NodeKind::Element => (
+                            0,
+                            self.data(child.id()).map_or(0, |d| d.ns),
+                            child.local_name(),
+                        ),
+                        NodeKind::Text | NodeKind::CData => (1, 0, ""),
+                        NodeKind::Comment => (2, 0, ""),
+                        NodeKind::ProcessingInstruction => (3, 0, ""),
+                        NodeKind::Document => (4, 0, ""),
+                    };
+                    let n = counts.entry(key).or_insert(0);
+                    *n += 1;
+                    if let Some(slot) = out.get_mut(child.id().index()) {
+                        *slot = *n;
+                    }
+                }
+            }
+            out
+        })
     }
 
     fn namespace(&self, idx: u32) -> &str {

@@ -445,16 +445,10 @@ impl<'d> Node<'d> {
     /// 1-based position among preceding siblings of the same kind (and, for elements, the same
     /// expanded name).
     pub fn sibling_index(&self) -> usize {
-        let kind = self.kind();
-        let same = |o: &Node<'d>| match kind {
-            NodeKind::Element => o.has_name(self.namespace(), self.local_name()),
-            NodeKind::Text | NodeKind::CData => o.is_text(),
-            k => o.kind() == k,
-        };
-        std::iter::successors(self.prev_sibling(), Node::prev_sibling)
-            .filter(same)
-            .count()
-            + 1
+        self.doc
+            .sibling_indexes()
+            .get(self.id.index())
+            .map_or(1, |n| *n as usize)
     }
 }
 

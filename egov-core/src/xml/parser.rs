@@ -70,6 +70,7 @@ pub(super) fn parse(input: &[u8], limits: &Limits) -> Result<Document, XmlError>
         namespaces: parts.namespaces,
         root_element: parts.root_element,
         line_starts: OnceLock::new(),
+        sibling_indexes: OnceLock::new(),
     })
 }
 
@@ -730,7 +731,7 @@ fn predefined_entity(name: &str) -> Option<&'static str> {
 }
 
 /// The `Char` production of XML 1.0.
-fn is_xml_char(c: char) -> bool {
+pub(super) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }
 

@@ -161,22 +161,26 @@ impl XmlWriter {
 }
 
 /// Escapes text (`&`, `<`, `>`, CR) or attribute values (also `"`, TAB, LF, CR) into `out`.
+///
+/// Characters XML 1.0 cannot carry at all (most C0 controls, U+FFFE, U+FFFF) become U+FFFD, so
+/// the output is always well-formed — models built from JSON may contain them.
 pub fn escape_into(out: &mut String, s: &str, attribute: bool) {
     let mut last = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'\r' => "&#xD;",
-            b'"' if attribute => "&quot;",
-            b'\t' if attribute => "&#x9;",
-            b'\n' if attribute => "&#xA;",
+    for (i, c) in s.char_indices() {
+        let rep = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '\r' => "&#xD;",
+            '"' if attribute => "&quot;",
+            '\t' if attribute => "&#x9;",
+            '\n' if attribute => "&#xA;",
+            c if !super::parser::is_xml_char(c) => "\u{FFFD}",
             _ => continue,
         };
         out.push_str(s.get(last..i).unwrap_or_default());
         out.push_str(rep);
-        last = i + 1;
+        last = i + c.len_utf8();
     }
     out.push_str(s.get(last..).unwrap_or_default());
 }

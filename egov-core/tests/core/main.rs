@@ -10,3 +10,5 @@ mod codelist;
 mod common;
 mod period;
 mod xml;
+mod xpath;
+mod xsd;

@@ -279,3 +279,29 @@ fn rejects_the_hostile_auth_vectors() {
     }
     assert!(checked >= 5, "hostile vectors missing: {checked}");
 }
+
+#[test]
+fn paths_stay_linear_with_many_siblings() {
+    let many = format!("<a>{}<c/></a>", "<b/>".repeat(50_000));
+    let doc = Document::parse(many.as_bytes(), &Limits::default()).unwrap();
+    let start = Instant::now();
+    let paths: usize = doc.root_element().children().map(|n| n.path().len()).sum();
+    assert!(paths > 0);
+    let last = doc.root_element().last_child().unwrap();
+    assert_eq!(last.path(), "/a/c[1]");
+    let b = doc.root_element().children().nth(49_999).unwrap();
+    assert_eq!(b.path(), "/a/b[50000]");
+    println!("50,001 paths in {:?}", start.elapsed());
+}
+
+#[test]
+fn writer_replaces_characters_xml_cannot_carry() {
+    let mut w = XmlWriter::new();
+    w.start("a")
+        .attribute("v", "x\u{1}y")
+        .text("nul\u{0}\u{FFFE}end")
+        .end();
+    let doc = Document::parse(w.finish().as_bytes(), &Limits::default()).unwrap();
+    assert_eq!(doc.root_element().text(), "nul\u{FFFD}\u{FFFD}end");
+    assert_eq!(doc.root_element().attribute("v"), Some("x\u{FFFD}y"));
+}

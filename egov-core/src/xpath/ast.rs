@@ -1,0 +1,511 @@
+//! The compiled form of an expression.
+
+use rust_decimal::Decimal;
+
+use super::functions::Builtin;
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
+
+use super::index::Fnv;
+use super::regex::RegexCache;
+use super::value::{ArithOp, AtomicType, CmpOp};
+
+/// Axes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Axis {
+    Child,
+    Descendant,
+    DescendantOrSelf,
+    Attribute,
+    Self_,
+    Parent,
+    Ancestor,
+    AncestorOrSelf,
+    FollowingSibling,
+    PrecedingSibling,
+    Following,
+    Preceding,
+    /// Internal: `descendant-or-self::node()/attribute::x` (what `//@x` means).
+    DescendantOrSelfAttribute,
+}
+
+impl Axis {
+    pub(crate) fn from_name(name: &str) -> Option<Axis> {
+        Some(match name {
+            "child" => Axis::Child,
+            "descendant" => Axis::Descendant,
+            "descendant-or-self" => Axis::DescendantOrSelf,
+            "attribute" => Axis::Attribute,
+            "self" => Axis::Self_,
+            "parent" => Axis::Parent,
+            "ancestor" => Axis::Ancestor,
+            "ancestor-or-self" => Axis::AncestorOrSelf,
+            "following-sibling" => Axis::FollowingSibling,
+            "preceding-sibling" => Axis::PrecedingSibling,
+            "following" => Axis::Following,
+            "preceding" => Axis::Preceding,
+            _ => return None,
+        })
+    }
+
+    /// True when the principal node kind is attribute.
+    pub(crate) fn is_attribute(self) -> bool {
+        matches!(self, Axis::Attribute | Axis::DescendantOrSelfAttribute)
+    }
+
+    /// Reverse axes number their positions from the context node backwards.
+    pub(crate) fn is_reverse(self) -> bool {
+        matches!(
+            self,
+            Axis::Parent
+                | Axis::Ancestor
+                | Axis::AncestorOrSelf
+                | Axis::PrecedingSibling
+                | Axis::Preceding
+        )
+    }
+}
+
+/// Kind tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum KindTest {
+    AnyNode,
+    Text,
+    Comment,
+    Pi(Option<Box<str>>),
+    Element,
+    Attribute,
+    Document,
+}
+
+/// Node tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum NodeTest {
+    /// Expanded name (namespace URI, local name, interned ids of the local name and of the
+    /// namespace URI).
+    Name(Box<str>, Box<str>, u32, u32),
+    /// `p:*`
+    NsWildcard(Box<str>),
+    /// `*:local`
+    LocalWildcard(Box<str>),
+    /// `*`
+    Any,
+    Kind(KindTest),
+}
+
+/// Literals.
+#[derive(Debug, Clone)]
+pub(crate) enum Literal {
+    String(Box<str>),
+    Integer(i64),
+    Decimal(Decimal),
+    Double(f64),
+    /// A numeric literal beyond the fast types (kept as text, converted when evaluated).
+    BigNumber(Box<str>, bool),
+}
+
+/// Variable references, resolved at compile time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VarRef {
+    /// A variable of the dynamic context (declared in the static context).
+    External(usize),
+    /// A range/function variable: slot in the current frame.
+    Local(usize),
+}
+
+/// How a predicate uses the focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PredKind {
+    /// `[n]` with an integer literal.
+    Index(usize),
+    /// Never numeric and independent of position/last: a plain boolean filter.
+    Bool,
+    /// Anything else: evaluated with position and size; numeric results select by position.
+    General,
+}
+
+#[derive(Debug)]
+pub(crate) struct Pred {
+    pub expr: Expr,
+    pub kind: PredKind,
+}
+
+#[derive(Debug)]
+pub(crate) enum StepKind {
+    Axis(Axis, NodeTest),
+    /// A filter expression used as a step (`…/substring(x, 1, 2)`, `…/xs:decimal(.)`, `…/.`).
+    Expr(Expr),
+}
+
+#[derive(Debug)]
+pub(crate) struct Step {
+    pub kind: StepKind,
+    pub preds: Vec<Pred>,
+}
+
+#[derive(Debug)]
+pub(crate) enum PathStart {
+    /// `/…`: the root of the context node's tree.
+    Root,
+    /// A relative path: the context item.
+    Context,
+    /// A primary expression (`$x/…`, `(a|b)/…`).
+    Expr(Box<Expr>),
+}
+
+#[derive(Debug)]
+pub(crate) struct PathExpr {
+    pub start: PathStart,
+    pub steps: Vec<Step>,
+    /// Element name tests (local name, interned id) that, when absent from the document, make
+    /// the path empty without evaluating it (only steps not preceded by predicates or expression
+    /// steps, whose evaluation could raise an error), last step first.
+    pub required: Vec<(Box<str>, u32)>,
+    /// Starts at the context item or root and has only name-test axis steps without predicates,
+    /// possibly followed by one expression step (evaluated node by node when a single item is
+    /// wanted).
+    pub simple: bool,
+    /// For absolute paths without variables or user functions: an interned id (of the path's
+    /// text and namespace bindings) under which the value is memoized per document.
+    pub memo: Option<u32>,
+    /// For the same paths: interned ids of their step prefixes (`prefix[k]` = steps `..=k`),
+    /// whose node sets are memoized too.
+    pub prefix_memo: Vec<u32>,
+    /// Only axis steps without predicates: existence is a depth-first search.
+    pub exists_simple: bool,
+}
+
+impl PathExpr {
+    pub(crate) fn new(start: PathStart, steps: Vec<Step>) -> Self {
+        let mut required: Vec<(Box<str>, u32)> = Vec::new();
+        for s in &steps {
+            match &s.kind {
+                StepKind::Axis(axis, test) => {
+                    if let NodeTest::Name(_, local, id, _) = test {
+                        if !axis.is_attribute() && !required.iter().any(|(_, i)| i == id) {
+                            required.push((local.clone(), *id));
+                        }
+                    }
+                }
+                StepKind::Expr(_) => break,
+            }
+            if !s.preds.is_empty() {
+                break;
+            }
+        }
+        required.reverse();
+        let n = steps.len();
+        let simple = matches!(start, PathStart::Context | PathStart::Root)
+            && n > 0
+            && steps.iter().enumerate().all(|(i, s)| {
+                s.preds.is_empty()
+                    && match &s.kind {
+                        StepKind::Axis(
+                            Axis::Child | Axis::Attribute | Axis::Parent | Axis::Self_,
+                            NodeTest::Name(..),
+                        ) => true,
+                        // a last step like `…/normalize-space(x)`
+                        StepKind::Expr(_) => i + 1 == n && i > 0,
+                        _ => false,
+                    }
+            });
+        let mut p = PathExpr {
+            start,
+            steps,
+            required,
+            simple,
+            memo: None,
+            prefix_memo: Vec::new(),
+            exists_simple: false,
+        };
+        p.exists_simple = matches!(p.start, PathStart::Context | PathStart::Root)
+            && !p.steps.is_empty()
+            && p.steps
+                .iter()
+                .all(|s| s.preds.is_empty() && matches!(s.kind, StepKind::Axis(..)));
+        p
+    }
+}
+
+/// Occurrence indicators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Occurrence {
+    One,
+    Optional,
+    Star,
+    Plus,
+}
+
+/// Item types of sequence types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ItemType {
+    AnyItem,
+    Node(KindTest),
+    Atomic(AtomicType),
+}
+
+/// `SequenceType` (`xs:decimal`, `xs:string?`, `item()*`, `node()`, `empty-sequence()`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SequenceType {
+    pub item: ItemType,
+    pub occurrence: Occurrence,
+    pub empty: bool,
+}
+
+#[derive(Debug)]
+pub(crate) enum Expr {
+    Literal(Literal),
+    ContextItem,
+    /// `/` alone.
+    Root,
+    Var(VarRef),
+    Path(Box<PathExpr>),
+    Filter(Box<Expr>, Vec<Pred>),
+    /// `(a, b, …)`; empty = `()`.
+    Seq(Vec<Expr>),
+    Range(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    GeneralCmp(CmpOp, Box<Expr>, Box<Expr>),
+    ValueCmp(CmpOp, Box<Expr>, Box<Expr>),
+    /// `is`, `<<`, `>>`
+    NodeCmp(NodeCmpOp, Box<Expr>, Box<Expr>),
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    Neg(Box<Expr>),
+    UnaryPlus(Box<Expr>),
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    Quantified {
+        every: bool,
+        bindings: Vec<(usize, Expr)>,
+        cond: Box<Expr>,
+    },
+    For {
+        bindings: Vec<(usize, Expr)>,
+        ret: Box<Expr>,
+    },
+    Union(Box<Expr>, Box<Expr>),
+    Intersect(Box<Expr>, Box<Expr>),
+    Except(Box<Expr>, Box<Expr>),
+    Call(Builtin, Vec<Expr>, Option<Box<CallExtra>>),
+    UserCall(usize, Vec<Expr>),
+    Cast(Box<Expr>, AtomicType, bool),
+    Castable(Box<Expr>, AtomicType, bool),
+    InstanceOf(Box<Expr>, SequenceType),
+    Treat(Box<Expr>, SequenceType),
+    /// A boolean condition on the context node's name only (`ends-with(name(), 'Amount')`):
+    /// its value is cached per element name and document (id from a process-wide counter).
+    NameOnly(Box<Expr>, u32),
+}
+
+/// Precompiled parts of a function call.
+#[derive(Debug, Default)]
+pub(crate) struct CallExtra {
+    /// Compiled regular expressions (`matches`, `replace`, `tokenize`).
+    pub regex: RegexCache,
+    /// For `contains(' a b c ', concat(' ', x, ' '))` (a code list written as one string): the
+    /// tokens of the literal, so that membership is a set lookup.
+    pub tokens: Option<HashSet<Box<str>, BuildHasherDefault<Fnv>>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NodeCmpOp {
+    Is,
+    Precedes,
+    Follows,
+}
+
+/// Functions whose zero-argument form reads the focus.
+fn focus_function(b: Builtin, nargs: usize) -> bool {
+    matches!(b, Builtin::Position | Builtin::Last | Builtin::Error)
+        || (nargs == 0
+            && matches!(
+                b,
+                Builtin::String
+                    | Builtin::StringLength
+                    | Builtin::NormalizeSpace
+                    | Builtin::Number
+                    | Builtin::Root
+            ))
+}
+
+impl Expr {
+    /// True when the value depends on nothing but the context node's name (and literals).
+    pub(crate) fn name_only(&self) -> bool {
+        match self {
+            Expr::Literal(_) => true,
+            Expr::Call(Builtin::Name | Builtin::LocalName | Builtin::NamespaceUri, args, _) => {
+                args.is_empty()
+            }
+            Expr::Call(b, args, _) => {
+                !focus_function(*b, args.len()) && args.iter().all(Expr::name_only)
+            }
+            Expr::And(a, b)
+            | Expr::Or(a, b)
+            | Expr::GeneralCmp(_, a, b)
+            | Expr::ValueCmp(_, a, b)
+            | Expr::Arith(_, a, b) => a.name_only() && b.name_only(),
+            Expr::Neg(a) | Expr::UnaryPlus(a) => a.name_only(),
+            Expr::If(a, b, c) => a.name_only() && b.name_only() && c.name_only(),
+            _ => false,
+        }
+    }
+
+    /// True when `name()`, `local-name()` or `namespace-uri()` of the context is read.
+    pub(crate) fn reads_name(&self) -> bool {
+        if let Expr::Call(Builtin::Name | Builtin::LocalName | Builtin::NamespaceUri, args, _) =
+            self
+        {
+            if args.is_empty() {
+                return true;
+            }
+        }
+        let mut found = false;
+        self.children(&mut |c| {
+            if !found && c.reads_name() {
+                found = true;
+            }
+        });
+        found
+    }
+
+    /// Wraps the name-only conjuncts/disjuncts of a boolean condition in [`Expr::NameOnly`].
+    pub(crate) fn wrap_name_only(self) -> Expr {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+        if self.name_only() && self.reads_name() {
+            let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Expr::NameOnly(Box::new(self), id);
+        }
+        match self {
+            Expr::And(a, b) => {
+                Expr::And(Box::new(a.wrap_name_only()), Box::new(b.wrap_name_only()))
+            }
+            Expr::Or(a, b) => Expr::Or(Box::new(a.wrap_name_only()), Box::new(b.wrap_name_only())),
+            Expr::Call(Builtin::Not, mut args, x) if args.len() == 1 => {
+                let a = args.pop().map(Expr::wrap_name_only);
+                Expr::Call(Builtin::Not, a.into_iter().collect(), x)
+            }
+            other => other,
+        }
+    }
+
+    /// True when a user-defined function is called anywhere inside.
+    pub(crate) fn calls_user_function(&self) -> bool {
+        if matches!(self, Expr::UserCall(..)) {
+            return true;
+        }
+        let mut found = false;
+        self.children(&mut |c| {
+            if !found && c.calls_user_function() {
+                found = true;
+            }
+        });
+        found
+    }
+
+    /// Visits direct sub-expressions.
+    pub(crate) fn children(&self, f: &mut dyn FnMut(&Expr)) {
+        match self {
+            Expr::Literal(_) | Expr::ContextItem | Expr::Root | Expr::Var(_) => {}
+            Expr::Path(p) => {
+                if let PathStart::Expr(e) = &p.start {
+                    f(e);
+                }
+                for s in &p.steps {
+                    if let StepKind::Expr(e) = &s.kind {
+                        f(e);
+                    }
+                    for pr in &s.preds {
+                        f(&pr.expr);
+                    }
+                }
+            }
+            Expr::Filter(e, preds) => {
+                f(e);
+                for p in preds {
+                    f(&p.expr);
+                }
+            }
+            Expr::Seq(v) | Expr::Call(_, v, _) | Expr::UserCall(_, v) => v.iter().for_each(f),
+            Expr::Range(a, b)
+            | Expr::Or(a, b)
+            | Expr::And(a, b)
+            | Expr::GeneralCmp(_, a, b)
+            | Expr::ValueCmp(_, a, b)
+            | Expr::NodeCmp(_, a, b)
+            | Expr::Arith(_, a, b)
+            | Expr::Union(a, b)
+            | Expr::Intersect(a, b)
+            | Expr::Except(a, b) => {
+                f(a);
+                f(b);
+            }
+            Expr::Neg(a)
+            | Expr::UnaryPlus(a)
+            | Expr::Cast(a, _, _)
+            | Expr::Castable(a, _, _)
+            | Expr::InstanceOf(a, _)
+            | Expr::Treat(a, _)
+            | Expr::NameOnly(a, _) => f(a),
+            Expr::If(a, b, c) => {
+                f(a);
+                f(b);
+                f(c);
+            }
+            Expr::Quantified { bindings, cond, .. } => {
+                for (_, e) in bindings {
+                    f(e);
+                }
+                f(cond);
+            }
+            Expr::For { bindings, ret } => {
+                for (_, e) in bindings {
+                    f(e);
+                }
+                f(ret);
+            }
+        }
+    }
+
+    /// True when the expression (outside nested focus changes it cannot see) calls
+    /// `position()` or `last()` — conservatively, anywhere inside.
+    pub(crate) fn uses_position(&self) -> bool {
+        if let Expr::Call(b, _, _) = self {
+            if matches!(b, Builtin::Position | Builtin::Last) {
+                return true;
+            }
+        }
+        let mut found = false;
+        self.children(&mut |c| {
+            if !found && c.uses_position() {
+                found = true;
+            }
+        });
+        found
+    }
+
+    /// True when the value can never be numeric (so a predicate is a plain boolean filter).
+    pub(crate) fn never_numeric(&self) -> bool {
+        match self {
+            Expr::GeneralCmp(..)
+            | Expr::ValueCmp(..)
+            | Expr::NodeCmp(..)
+            | Expr::And(..)
+            | Expr::Or(..)
+            | Expr::Quantified { .. }
+            | Expr::Castable(..)
+            | Expr::InstanceOf(..)
+            | Expr::Union(..)
+            | Expr::Intersect(..)
+            | Expr::Except(..)
+            | Expr::Root => true,
+            Expr::Literal(Literal::String(_)) => true,
+            Expr::Path(p) => p
+                .steps
+                .last()
+                .is_some_and(|s| matches!(s.kind, StepKind::Axis(..))),
+            Expr::Call(b, _, _) => b.returns_non_numeric(),
+            Expr::If(_, t, e) => t.never_numeric() && e.never_numeric(),
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,2665 @@
+//! The tree-walking evaluator. Results are appended to caller-provided buffers drawn from a pool
+//! in the [`DynamicContext`](super::DynamicContext), so evaluating a compiled expression
+//! allocates (almost) nothing once the pools are warm.
+
+use std::rc::Rc;
+
+use super::ast::CallExtra;
+use super::ast::*;
+use super::big::BigDecimal;
+use super::functions::{self, Builtin};
+use super::index::{subtree_end, DocIndex};
+use super::regex::RegexCache;
+use super::value::*;
+use super::xslt::{FunctionLibrary, Instr, VarValue};
+use super::{Sequence, XPathError};
+use crate::xml::{Document, NodeKind};
+
+/// Reusable buffers of one dynamic context.
+#[derive(Default)]
+pub(crate) struct Scratch<'a> {
+    pub items: Vec<Vec<Item<'a>>>,
+    pub nodes: Vec<Vec<XNode<'a>>>,
+    pub locals: Vec<Vec<Item<'a>>>,
+    pub index: Option<DocIndex<'a>>,
+    /// The document asking for an index, and how often it asked.
+    pub index_doc: usize,
+    pub index_requests: u32,
+}
+
+/// The focus: context item, position and size.
+#[derive(Clone)]
+pub(crate) struct Focus<'a> {
+    pub item: Option<Item<'a>>,
+    pub pos: usize,
+    pub size: usize,
+}
+
+impl<'a> Focus<'a> {
+    pub(crate) fn none() -> Self {
+        Focus {
+            item: None,
+            pos: 0,
+            size: 0,
+        }
+    }
+
+    pub(crate) fn node(n: XNode<'a>, pos: usize, size: usize) -> Self {
+        Focus {
+            item: Some(Item::Node(n)),
+            pos,
+            size,
+        }
+    }
+}
+
+const MAX_CALL_DEPTH: u32 = 256;
+const MAX_RANGE: i64 = 10_000_000;
+
+pub(crate) struct Ev<'a, 's> {
+    pub vars: &'s [Sequence<'a>],
+    pub sc: &'s mut Scratch<'a>,
+    pub lib: Option<&'a FunctionLibrary>,
+    pub base: usize,
+    pub frame_end: usize,
+    pub depth: u32,
+}
+
+fn no_focus() -> XPathError {
+    err("XPDY0002", "the context item is absent")
+}
+
+fn ordinal(i: usize) -> &'static str {
+    match i {
+        0 => "first",
+        1 => "second",
+        2 => "third",
+        3 => "fourth",
+        _ => "an",
+    }
+}
+
+fn too_many(what: &str) -> XPathError {
+    err(
+        "XPTY0004",
+        format!("a sequence of more than one item is not allowed as {what}"),
+    )
+}
+
+fn arg_desc(f: Builtin, i: usize) -> String {
+    format!("the {} argument of {}()", ordinal(i), f.name())
+}
+
+/// What an operand is, for error messages (formatted only when an error is raised).
+#[derive(Clone, Copy)]
+pub(crate) enum What {
+    Arg(Builtin, usize),
+    Text(&'static str),
+}
+
+impl std::fmt::Display for What {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            What::Arg(b, i) => write!(f, "the {} argument of {}()", ordinal(*i), b.name()),
+            What::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// Sorts into document order and removes duplicates (cheap when already sorted).
+pub(crate) fn sort_dedup(v: &mut Vec<XNode<'_>>) {
+    if v.windows(2).all(|w| match w {
+        [a, b] => a.key() < b.key(),
+        _ => true,
+    }) {
+        return;
+    }
+    v.sort_unstable_by_key(XNode::key);
+    v.dedup_by_key(|n| n.key());
+}
+
+fn kind_matches(k: &KindTest, n: XNode<'_>) -> bool {
+    match (k, n) {
+        (KindTest::AnyNode, _) => true,
+        (KindTest::Attribute, XNode::Attr(_)) => true,
+        (_, XNode::Attr(_)) => false,
+        (KindTest::Text, XNode::Node(x)) => x.is_text(),
+        (KindTest::Comment, XNode::Node(x)) => x.kind() == NodeKind::Comment,
+        (KindTest::Pi(t), XNode::Node(x)) => {
+            x.kind() == NodeKind::ProcessingInstruction
+                && t.as_deref().is_none_or(|t| t == x.pi_target())
+        }
+        (KindTest::Element, XNode::Node(x)) => x.is_element(),
+        (KindTest::Document, XNode::Node(x)) => x.kind() == NodeKind::Document,
+        (KindTest::Attribute, XNode::Node(_)) => false,
+    }
+}
+
+/// Node test with the principal node kind of the axis.
+pub(crate) fn test_matches(test: &NodeTest, n: XNode<'_>, attribute_axis: bool) -> bool {
+    match test {
+        NodeTest::Kind(k) => kind_matches(k, n),
+        _ => {
+            let principal = match n {
+                XNode::Attr(_) => attribute_axis,
+                XNode::Node(x) => !attribute_axis && x.is_element(),
+            };
+            if !principal {
+                return false;
+            }
+            match test {
+                NodeTest::Name(ns, local, _, _) => {
+                    n.local_name() == &**local && n.namespace() == &**ns
+                }
+                NodeTest::NsWildcard(ns) => n.namespace() == &**ns,
+                NodeTest::LocalWildcard(local) => n.local_name() == &**local,
+                _ => true,
+            }
+        }
+    }
+}
+
+fn skip(n: &crate::xml::Node<'_>) -> bool {
+    XNode::is_text_continuation(n)
+}
+
+/// Calls `f` for each node of the axis, in axis order, until it returns false.
+pub(crate) fn visit_axis<'a>(axis: Axis, node: XNode<'a>, mut f: impl FnMut(XNode<'a>) -> bool) {
+    match axis {
+        Axis::Self_ => {
+            f(node);
+        }
+        Axis::Child => {
+            if let XNode::Node(n) = node {
+                for c in n.children() {
+                    if !skip(&c) && !f(XNode::Node(c)) {
+                        return;
+                    }
+                }
+            }
+        }
+        Axis::Descendant | Axis::DescendantOrSelf => {
+            if axis == Axis::DescendantOrSelf && !f(node) {
+                return;
+            }
+            if let XNode::Node(n) = node {
+                for c in n.descendants() {
+                    if !skip(&c) && !f(XNode::Node(c)) {
+                        return;
+                    }
+                }
+            }
+        }
+        Axis::Attribute => {
+            if let XNode::Node(n) = node {
+                for a in n.attributes() {
+                    if !f(XNode::Attr(a)) {
+                        return;
+                    }
+                }
+            }
+        }
+        Axis::DescendantOrSelfAttribute => {
+            if let XNode::Node(n) = node {
+                for a in n.attributes() {
+                    if !f(XNode::Attr(a)) {
+                        return;
+                    }
+                }
+                for c in n.descendants() {
+                    for a in c.attributes() {
+                        if !f(XNode::Attr(a)) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+        Axis::Parent => {
+            if let Some(p) = node.parent() {
+                f(p);
+            }
+        }
+        Axis::Ancestor | Axis::AncestorOrSelf => {
+            if axis == Axis::AncestorOrSelf && !f(node) {
+                return;
+            }
+            let mut cur = node.parent();
+            while let Some(p) = cur {
+                if !f(p) {
+                    return;
+                }
+                cur = p.parent();
+            }
+        }
+        Axis::FollowingSibling => {
+            if let XNode::Node(n) = node {
+                let mut cur = n.next_sibling();
+                while let Some(s) = cur {
+                    if !skip(&s) && !f(XNode::Node(s)) {
+                        return;
+                    }
+                    cur = s.next_sibling();
+                }
+            }
+        }
+        Axis::PrecedingSibling => {
+            if let XNode::Node(n) = node {
+                let mut cur = n.prev_sibling();
+                while let Some(s) = cur {
+                    if !skip(&s) && !f(XNode::Node(s)) {
+                        return;
+                    }
+                    cur = s.prev_sibling();
+                }
+            }
+        }
+        Axis::Following => {
+            let start = match node {
+                XNode::Node(n) => n,
+                XNode::Attr(a) => {
+                    let owner = a.owner();
+                    for c in owner.descendants() {
+                        if !skip(&c) && !f(XNode::Node(c)) {
+                            return;
+                        }
+                    }
+                    owner
+                }
+            };
+            let mut cur = Some(start);
+            while let Some(x) = cur {
+                let mut s = x.next_sibling();
+                while let Some(sib) = s {
+                    if !skip(&sib) && !f(XNode::Node(sib)) {
+                        return;
+                    }
+                    for c in sib.descendants() {
+                        if !skip(&c) && !f(XNode::Node(c)) {
+                            return;
+                        }
+                    }
+                    s = sib.next_sibling();
+                }
+                cur = x.parent();
+            }
+        }
+        Axis::Preceding => {
+            let target = match node {
+                XNode::Node(n) => n,
+                XNode::Attr(a) => a.owner(),
+            };
+            let doc = target.document();
+            let limit = target.id().index();
+            let mut before: Vec<crate::xml::Node<'a>> = doc
+                .nodes()
+                .skip(1)
+                .take(limit.saturating_sub(1))
+                .filter(|p| !skip(p) && !p.is_ancestor_of(target))
+                .collect();
+            before.reverse();
+            for p in before {
+                if !f(XNode::Node(p)) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn literal<'a>(l: &'a Literal) -> R<Item<'a>> {
+    Ok(match l {
+        Literal::String(s) => Item::String(Str::Borrowed(s)),
+        Literal::Integer(i) => Item::Integer(*i),
+        Literal::Decimal(d) => Item::Decimal(*d),
+        Literal::Double(d) => Item::Double(*d),
+        Literal::BigNumber(s, integer) => {
+            let b = BigDecimal::parse(s)
+                .ok_or_else(|| err("FOAR0002", format!("numeric literal {s} out of range")))?;
+            if *integer {
+                Item::BigInteger(Rc::new(b))
+            } else {
+                Item::BigDecimal(Rc::new(b))
+            }
+        }
+    })
+}
+
+/// Zero, one, or more items (the latter with the evaluated sequence).
+pub(crate) enum One<'a> {
+    Empty,
+    Item(Item<'a>),
+    Many(Vec<Item<'a>>),
+}
+
+/// Effective boolean value of a sequence.
+pub(crate) fn ebv_of(v: &[Item<'_>]) -> R<bool> {
+    match v {
+        [] => Ok(false),
+        [Item::Node(_), ..] => Ok(true),
+        [one] => one.atomic_ebv(),
+        _ => Err(err(
+            "FORG0006",
+            "effective boolean value is not defined for a sequence of two or more items starting with an atomic value",
+        )),
+    }
+}
+
+impl<'a, 's> Ev<'a, 's> {
+    fn take(&mut self) -> Vec<Item<'a>> {
+        self.sc.items.pop().unwrap_or_default()
+    }
+
+    fn give(&mut self, mut v: Vec<Item<'a>>) {
+        v.clear();
+        if self.sc.items.len() < 64 {
+            self.sc.items.push(v);
+        }
+    }
+
+    fn take_nodes(&mut self) -> Vec<XNode<'a>> {
+        self.sc.nodes.pop().unwrap_or_default()
+    }
+
+    fn give_nodes(&mut self, mut v: Vec<XNode<'a>>) {
+        v.clear();
+        if self.sc.nodes.len() < 64 {
+            self.sc.nodes.push(v);
+        }
+    }
+
+    fn root(&self, f: &Focus<'a>) -> R<XNode<'a>> {
+        match &f.item {
+            Some(Item::Node(n)) => Ok(n.root()),
+            Some(_) => Err(err("XPTY0020", "the context item for '/' is not a node")),
+            None => Err(no_focus()),
+        }
+    }
+
+    fn bind(&mut self, slot: usize, items: &[Item<'a>]) {
+        let idx = self.base + slot;
+        while self.sc.locals.len() <= idx {
+            self.sc.locals.push(Vec::new());
+        }
+        if let Some(v) = self.sc.locals.get_mut(idx) {
+            v.clear();
+            v.extend_from_slice(items);
+        }
+    }
+
+    fn bind_one(&mut self, slot: usize, item: Item<'a>) {
+        let idx = self.base + slot;
+        while self.sc.locals.len() <= idx {
+            self.sc.locals.push(Vec::new());
+        }
+        if let Some(v) = self.sc.locals.get_mut(idx) {
+            v.clear();
+            v.push(item);
+        }
+    }
+
+    fn push_var(&mut self, v: VarRef, out: &mut Vec<Item<'a>>) -> R<()> {
+        match v {
+            VarRef::External(i) => {
+                let seq = self
+                    .vars
+                    .get(i)
+                    .ok_or_else(|| err("XPDY0002", format!("variable slot {i} has no value")))?;
+                out.extend_from_slice(seq);
+            }
+            VarRef::Local(i) => {
+                if let Some(seq) = self.sc.locals.get(self.base + i) {
+                    out.extend_from_slice(seq);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Evaluates `e`, appending its items to `out`.
+    pub(crate) fn eval(&mut self, e: &'a Expr, f: &Focus<'a>, out: &mut Vec<Item<'a>>) -> R<()> {
+        match e {
+            Expr::Literal(l) => out.push(literal(l)?),
+            Expr::ContextItem => out.push(f.item.clone().ok_or_else(no_focus)?),
+            Expr::Root => {
+                let r = self.root(f)?;
+                out.push(Item::Node(r));
+            }
+            Expr::Var(v) => self.push_var(*v, out)?,
+            Expr::Path(p) => {
+                self.path(p, f, out, false)?;
+            }
+            Expr::Filter(inner, preds) => {
+                let start = out.len();
+                self.eval(inner, f, out)?;
+                for p in preds {
+                    self.filter_items(p, out, start)?;
+                }
+            }
+            Expr::Seq(items) => {
+                for x in items {
+                    self.eval(x, f, out)?;
+                }
+            }
+            Expr::Range(a, b) => {
+                let lo = self.integer_operand(a, f)?;
+                let hi = self.integer_operand(b, f)?;
+                if let (Some(lo), Some(hi)) = (lo, hi) {
+                    if hi >= lo {
+                        if hi.saturating_sub(lo) > MAX_RANGE {
+                            return Err(err("FOAR0002", "range too large"));
+                        }
+                        out.extend((lo..=hi).map(Item::Integer));
+                    }
+                }
+            }
+            Expr::Or(..)
+            | Expr::And(..)
+            | Expr::GeneralCmp(..)
+            | Expr::NodeCmp(..)
+            | Expr::Quantified { .. }
+            | Expr::Castable(..)
+            | Expr::InstanceOf(..) => {
+                let b = self.ebv(e, f)?;
+                out.push(Item::Boolean(b));
+            }
+            Expr::ValueCmp(op, a, b) => {
+                if let Some(r) = self.value_cmp(*op, a, b, f)? {
+                    out.push(Item::Boolean(r));
+                }
+            }
+            Expr::Arith(op, a, b) => {
+                let Some(x) = self.arith_operand(a, f)? else {
+                    return Ok(());
+                };
+                let Some(y) = self.arith_operand(b, f)? else {
+                    return Ok(());
+                };
+                out.push(arith(*op, &x, &y)?);
+            }
+            Expr::Neg(a) => {
+                if let Some(x) = self.arith_operand(a, f)? {
+                    out.push(negate(&x)?);
+                }
+            }
+            Expr::UnaryPlus(a) => {
+                if let Some(x) = self.arith_operand(a, f)? {
+                    if !x.is_numeric() {
+                        return Err(err("XPTY0004", "unary plus needs a number"));
+                    }
+                    out.push(x);
+                }
+            }
+            Expr::If(c, t, el) => {
+                if self.ebv(c, f)? {
+                    self.eval(t, f, out)?;
+                } else {
+                    self.eval(el, f, out)?;
+                }
+            }
+            Expr::For { bindings, ret } => self.for_rec(bindings, ret, f, out)?,
+            Expr::Union(a, b) | Expr::Intersect(a, b) | Expr::Except(a, b) => {
+                let mut x = self.take_nodes();
+                let mut y = self.take_nodes();
+                self.nodes_of(a, f, &mut x)?;
+                self.nodes_of(b, f, &mut y)?;
+                match e {
+                    Expr::Union(..) => {
+                        x.extend_from_slice(&y);
+                        sort_dedup(&mut x);
+                    }
+                    Expr::Intersect(..) => {
+                        sort_dedup(&mut y);
+                        x.retain(|n| y.binary_search_by_key(&n.key(), XNode::key).is_ok());
+                        sort_dedup(&mut x);
+                    }
+                    _ => {
+                        sort_dedup(&mut y);
+                        x.retain(|n| y.binary_search_by_key(&n.key(), XNode::key).is_err());
+                        sort_dedup(&mut x);
+                    }
+                }
+                out.extend(x.iter().map(|n| Item::Node(*n)));
+                self.give_nodes(x);
+                self.give_nodes(y);
+            }
+            Expr::Call(b, args, rc) => {
+                if let Some(i) = self.call(*b, args, rc.as_deref(), f, out)? {
+                    out.push(i);
+                }
+            }
+            Expr::UserCall(i, args) => self.user_call(*i, args, f, out)?,
+            Expr::NameOnly(inner, _) => self.eval(inner, f, out)?,
+            Expr::Cast(a, ty, opt) => {
+                match self.atom_opt(a, f, What::Text("the operand of 'cast as'"))? {
+                    Some(v) => out.push(cast(&v, *ty)?),
+                    None if *opt => {}
+                    None => {
+                        return Err(err(
+                            "XPTY0004",
+                            format!(
+                                "an empty sequence is not allowed as the operand of 'cast as {}'",
+                                ty.name()
+                            ),
+                        ))
+                    }
+                }
+            }
+            Expr::Treat(a, ty) => {
+                let mut tmp = self.take();
+                self.eval(a, f, &mut tmp)?;
+                if !matches_type(&tmp, ty) {
+                    return Err(err("XPDY0050", "value does not match the 'treat as' type"));
+                }
+                out.append(&mut tmp);
+                self.give(tmp);
+            }
+        }
+        Ok(())
+    }
+
+    /// Nodes of `e` (type error for atomic values), in document order.
+    fn nodes_of(&mut self, e: &'a Expr, f: &Focus<'a>, out: &mut Vec<XNode<'a>>) -> R<()> {
+        if let Expr::Path(p) = e {
+            let mut tmp = self.take();
+            self.path(p, f, &mut tmp, false)?;
+            for it in tmp.drain(..) {
+                match it {
+                    Item::Node(n) => out.push(n),
+                    other => {
+                        return Err(err(
+                            "XPTY0004",
+                            format!("a node is required, not {}", other.type_name()),
+                        ))
+                    }
+                }
+            }
+            self.give(tmp);
+            return Ok(());
+        }
+        let mut tmp = self.take();
+        self.eval(e, f, &mut tmp)?;
+        for it in tmp.drain(..) {
+            match it {
+                Item::Node(n) => out.push(n),
+                other => {
+                    return Err(err(
+                        "XPTY0004",
+                        format!("a node is required, not {}", other.type_name()),
+                    ))
+                }
+            }
+        }
+        self.give(tmp);
+        sort_dedup(out);
+        Ok(())
+    }
+
+    /// Effective boolean value of `e`, short-circuiting where possible.
+    pub(crate) fn ebv(&mut self, e: &'a Expr, f: &Focus<'a>) -> R<bool> {
+        match e {
+            Expr::Or(a, b) => Ok(self.ebv(a, f)? || self.ebv(b, f)?),
+            Expr::And(a, b) => Ok(self.ebv(a, f)? && self.ebv(b, f)?),
+            Expr::GeneralCmp(op, a, b) => self.general_cmp(*op, a, b, f),
+            Expr::ValueCmp(op, a, b) => Ok(self.value_cmp(*op, a, b, f)?.unwrap_or(false)),
+            Expr::NodeCmp(op, a, b) => {
+                let x = self.node_opt(a, f)?;
+                let y = self.node_opt(b, f)?;
+                Ok(match (x, y) {
+                    (Some(x), Some(y)) => match op {
+                        NodeCmpOp::Is => x == y,
+                        NodeCmpOp::Precedes => x.key() < y.key(),
+                        NodeCmpOp::Follows => x.key() > y.key(),
+                    },
+                    _ => false,
+                })
+            }
+            Expr::Quantified {
+                every,
+                bindings,
+                cond,
+            } => self.quantified(*every, bindings, cond, f),
+            Expr::Path(p) if p.exists_simple => {
+                let start = match p.start {
+                    PathStart::Root => self.root(f)?,
+                    _ => match &f.item {
+                        Some(Item::Node(n)) => *n,
+                        Some(_) => {
+                            return Err(err(
+                                "XPTY0020",
+                                "the context item for an axis step is not a node",
+                            ))
+                        }
+                        None => return Err(no_focus()),
+                    },
+                };
+                if self.names_absent(&p.required, start) {
+                    return Ok(false);
+                }
+                Ok(self.exists_dfs(&p.steps, start))
+            }
+            Expr::Path(p) if matches!(p.steps.last(), Some(s) if matches!(s.kind, StepKind::Axis(..))) =>
+            {
+                let mut dummy = Vec::new();
+                self.path(p, f, &mut dummy, true)
+            }
+            Expr::Call(Builtin::Not, args, _) => match args.first() {
+                Some(a) => Ok(!self.ebv(a, f)?),
+                None => Ok(true),
+            },
+            Expr::Call(Builtin::Boolean, args, _) => match args.first() {
+                Some(a) => self.ebv(a, f),
+                None => Ok(false),
+            },
+            Expr::Call(Builtin::Exists, args, _) => match args.first() {
+                Some(a) => self.exists(a, f),
+                None => Ok(false),
+            },
+            Expr::Call(Builtin::Empty, args, _) => match args.first() {
+                Some(a) => Ok(!self.exists(a, f)?),
+                None => Ok(true),
+            },
+            Expr::Call(Builtin::True, _, _) => Ok(true),
+            Expr::Call(Builtin::False, _, _) => Ok(false),
+            Expr::NameOnly(inner, id) => {
+                let Some(Item::Node(XNode::Node(n))) = &f.item else {
+                    return self.ebv(inner, f);
+                };
+                let n = *n;
+                let cached = self
+                    .sc
+                    .index
+                    .as_ref()
+                    .filter(|ix| std::ptr::eq(ix.doc, n.document()))
+                    .and_then(|ix| {
+                        let k = ix.name_of(n.id().index())?;
+                        Some((k, ix.name_memo.get(&(*id, k)).copied()))
+                    });
+                match cached {
+                    Some((_, Some((prefix, v)))) if prefix == n.prefix() => Ok(v),
+                    Some((k, None)) => {
+                        let v = self.ebv(inner, f)?;
+                        if let Some(ix) = self.sc.index.as_mut() {
+                            ix.name_memo.insert((*id, k), (n.prefix(), v));
+                        }
+                        Ok(v)
+                    }
+                    _ => self.ebv(inner, f),
+                }
+            }
+            Expr::Call(Builtin::NormalizeSpace, args, _) => {
+                let s = self.str_arg_or_context(Builtin::NormalizeSpace, args, f)?;
+                Ok(functions::has_content(&s))
+            }
+            Expr::Call(b @ (Builtin::StartsWith | Builtin::EndsWith), args, _) => {
+                let s = self.str_arg(*b, args, 0, f)?;
+                let t = self.str_arg(*b, args, 1, f)?;
+                Ok(if *b == Builtin::StartsWith {
+                    s.starts_with(&*t)
+                } else {
+                    s.ends_with(&*t)
+                })
+            }
+            Expr::Call(b, args, rc) if b.single_valued(args.len()) => {
+                match self.call(*b, args, rc.as_deref(), f, &mut Vec::new())? {
+                    Some(i) => i.atomic_ebv(),
+                    None => Ok(false),
+                }
+            }
+            Expr::Castable(a, ty, opt) => {
+                let mut tmp = self.take();
+                self.eval(a, f, &mut tmp)?;
+                let r = match tmp.as_slice() {
+                    [] => *opt,
+                    [one] => cast(&one.atomize(), *ty).is_ok(),
+                    _ => false,
+                };
+                self.give(tmp);
+                Ok(r)
+            }
+            Expr::InstanceOf(a, ty) => {
+                let mut tmp = self.take();
+                self.eval(a, f, &mut tmp)?;
+                let r = matches_type(&tmp, ty);
+                self.give(tmp);
+                Ok(r)
+            }
+            Expr::If(c, t, el) => {
+                if self.ebv(c, f)? {
+                    self.ebv(t, f)
+                } else {
+                    self.ebv(el, f)
+                }
+            }
+            _ => {
+                let mut tmp = self.take();
+                self.eval(e, f, &mut tmp)?;
+                let r = ebv_of(&tmp);
+                self.give(tmp);
+                r
+            }
+        }
+    }
+
+    /// True when one of the element names does not occur in the node's document (the index
+    /// must be there already).
+    fn names_absent(&mut self, names: &'a [(Box<str>, u32)], node: XNode<'a>) -> bool {
+        if names.is_empty() {
+            return false;
+        }
+        let doc = node.document();
+        match self.sc.index.as_mut() {
+            Some(ix) if std::ptr::eq(ix.doc, doc) => {
+                names.iter().any(|(l, id)| ix.named(*id, l).is_empty())
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether a path of predicate-free axis steps has a result from `node`.
+    fn exists_dfs(&mut self, steps: &'a [Step], node: XNode<'a>) -> bool {
+        let Some((first, rest)) = steps.split_first() else {
+            return true;
+        };
+        let StepKind::Axis(axis, test) = &first.kind else {
+            return false;
+        };
+        if rest.is_empty() && !matches!(test, NodeTest::Name(..)) {
+            let attr = axis.is_attribute();
+            let mut found = false;
+            visit_axis(*axis, node, |n| {
+                found = test_matches(test, n, attr);
+                !found
+            });
+            return found;
+        }
+        let mut buf = self.take_nodes();
+        self.candidates(*axis, test, node, &mut buf);
+        let found = if rest.is_empty() {
+            !buf.is_empty()
+        } else {
+            let mut found = false;
+            for c in buf.iter() {
+                if self.exists_dfs(rest, *c) {
+                    found = true;
+                    break;
+                }
+            }
+            found
+        };
+        self.give_nodes(buf);
+        found
+    }
+
+    fn exists(&mut self, e: &'a Expr, f: &Focus<'a>) -> R<bool> {
+        if let Expr::Path(p) = e {
+            if p.exists_simple {
+                return self.ebv(e, f);
+            }
+            let mut dummy = Vec::new();
+            return self.path(p, f, &mut dummy, true);
+        }
+        let mut tmp = self.take();
+        self.eval(e, f, &mut tmp)?;
+        let r = !tmp.is_empty();
+        self.give(tmp);
+        Ok(r)
+    }
+
+    fn node_opt(&mut self, e: &'a Expr, f: &Focus<'a>) -> R<Option<XNode<'a>>> {
+        let mut tmp = self.take();
+        self.eval(e, f, &mut tmp)?;
+        let r = match tmp.as_slice() {
+            [] => None,
+            [Item::Node(n)] => Some(*n),
+            [_] => return Err(err("XPTY0004", "a node is required")),
+            _ => return Err(too_many("an operand of a node comparison")),
+        };
+        self.give(tmp);
+        Ok(r)
+    }
+
+    /// Evaluates an expression expected to yield zero or one item, without a sequence buffer
+    /// where possible.
+    pub(crate) fn eval_one(&mut self, e: &'a Expr, f: &Focus<'a>) -> R<One<'a>> {
+        match e {
+            Expr::Literal(l) => return Ok(One::Item(literal(l)?)),
+            Expr::ContextItem => return Ok(One::Item(f.item.clone().ok_or_else(no_focus)?)),
+            Expr::Var(v) => {
+                let seq: &[Item<'a>] = match v {
+                    VarRef::External(i) => self.vars.get(*i).map_or(&[], Vec::as_slice),
+                    VarRef::Local(i) => {
+                        self.sc.locals.get(self.base + i).map_or(&[], Vec::as_slice)
+                    }
+                };
+                return Ok(match seq {
+                    [] => One::Empty,
+                    [x] => One::Item(x.clone()),
+                    more => {
+                        let v = more.to_vec();
+                        One::Many(v)
+                    }
+                });
+            }
+            Expr::Path(p) if p.simple => {
+                if let Some(one) = self.simple_path_one(p, f)? {
+                    return Ok(one);
+                }
+            }
+            Expr::Call(b, args, rc) if b.single_valued(args.len()) => {
+                return Ok(
+                    match self.call(*b, args, rc.as_deref(), f, &mut Vec::new())? {
+                        Some(i) => One::Item(i),
+                        None => One::Empty,
+                    },
+                );
+            }
+            _ => {}
+        }
+        let mut tmp = self.take();
+        self.eval(e, f, &mut tmp)?;
+        Ok(match tmp.len() {
+            0 => {
+                self.give(tmp);
+                One::Empty
+            }
+            1 => {
+                let x = tmp.pop().map_or(One::Empty, One::Item);
+                self.give(tmp);
+                x
+            }
+            _ => One::Many(tmp),
+        })
+    }
+
+    /// The node an axis step yields from `node` when it yields at most one: `Ok(None)` for none,
+    /// `Err(())` for several.
+    fn step_one(
+        &mut self,
+        axis: Axis,
+        test: &'a NodeTest,
+        node: XNode<'a>,
+    ) -> Result<Option<XNode<'a>>, ()> {
+        match (axis, test, node) {
+            (Axis::Attribute, NodeTest::Name(ns, local, _, _), XNode::Node(n)) => {
+                // attribute names are unique on an element
+                Ok(n.attributes()
+                    .find(|a| a.local_name() == &**local && a.namespace() == &**ns)
+                    .map(XNode::Attr))
+            }
+            (Axis::Parent, _, _) => Ok(node.parent().filter(|p| test_matches(test, *p, false))),
+            (Axis::Self_, _, _) => Ok(Some(node).filter(|p| test_matches(test, *p, false))),
+            (Axis::Child, NodeTest::Name(ns, local, id, ns_id), XNode::Node(n)) => {
+                let have = self.ensure_index(n.document());
+                if let Some(ix) = self.sc.index.as_mut().filter(|_| have) {
+                    let want_ns = ix.ns(*ns_id, ns);
+                    let list = ix.named(*id, local);
+                    if want_ns == 0 || list.is_empty() {
+                        return Ok(None);
+                    }
+                    let lo = n.id().index() as u32;
+                    let from = list.partition_point(|x| x.id <= lo);
+                    let rest = list.get(from..).unwrap_or_default();
+                    let mut found = None;
+                    let mut end = u32::MAX;
+                    for x in rest {
+                        if x.id >= end {
+                            break;
+                        }
+                        if x.parent == lo {
+                            if x.ns == want_ns {
+                                if found.is_some() {
+                                    return Err(());
+                                }
+                                found = Some(XNode::Node(x.node));
+                            }
+                        } else if end == u32::MAX && x.id > lo {
+                            // the first entry outside the children bounds the subtree scan
+                            end = subtree_end(n) as u32;
+                            if x.id >= end {
+                                break;
+                            }
+                        }
+                    }
+                    return Ok(found);
+                }
+                let mut found = None;
+                for c in n.children() {
+                    if c.is_element() && c.local_name() == &**local && c.namespace() == &**ns {
+                        if found.is_some() {
+                            return Err(());
+                        }
+                        found = Some(XNode::Node(c));
+                    }
+                }
+                Ok(found)
+            }
+            _ => {
+                let mut buf = self.take_nodes();
+                self.candidates(axis, test, node, &mut buf);
+                let r = match buf.as_slice() {
+                    [] => Ok(None),
+                    [one] => Ok(Some(*one)),
+                    _ => Err(()),
+                };
+                self.give_nodes(buf);
+                r
+            }
+        }
+    }
+
+    /// A simple path evaluated node by node; `None` when a step has several nodes.
+    fn simple_path_one(&mut self, p: &'a PathExpr, f: &Focus<'a>) -> R<Option<One<'a>>> {
+        let mut cur = match p.start {
+            PathStart::Root => self.root(f)?,
+            _ => match &f.item {
+                Some(Item::Node(n)) => *n,
+                Some(_) => {
+                    return Err(err(
+                        "XPTY0020",
+                        "the context item for an axis step is not a node",
+                    ))
+                }
+                None => return Err(no_focus()),
+            },
+        };
+        for step in &p.steps {
+            let (axis, test) = match &step.kind {
+                StepKind::Axis(axis, test) => (axis, test),
+                StepKind::Expr(e) => {
+                    let focus = Focus::node(cur, 1, 1);
+                    let r = self.eval_one(e, &focus)?;
+                    if let One::Item(Item::Node(_)) | One::Many(_) = r {
+                        // nodes need document order / atomics need no mixing: general path
+                        if let One::Many(v) = r {
+                            self.give(v);
+                        }
+                        return Ok(None);
+                    }
+                    return Ok(Some(r));
+                }
+            };
+            match self.step_one(*axis, test, cur) {
+                Ok(None) => return Ok(Some(One::Empty)),
+                Ok(Some(n)) => cur = n,
+                Err(()) => return Ok(None),
+            }
+        }
+        Ok(Some(One::Item(Item::Node(cur))))
+    }
+
+    fn general_cmp(&mut self, op: CmpOp, a: &'a Expr, b: &'a Expr, f: &Focus<'a>) -> R<bool> {
+        // normalize-space(x) = '' / != '': only whether there is content matters
+        if matches!(op, CmpOp::Eq | CmpOp::Ne) {
+            if let (
+                Expr::Call(Builtin::NormalizeSpace, args, _),
+                Expr::Literal(Literal::String(l)),
+            )
+            | (
+                Expr::Literal(Literal::String(l)),
+                Expr::Call(Builtin::NormalizeSpace, args, _),
+            ) = (a, b)
+            {
+                if l.is_empty() {
+                    let s = self.str_arg_or_context(Builtin::NormalizeSpace, args, f)?;
+                    return Ok(functions::has_content(&s) == (op == CmpOp::Ne));
+                }
+            }
+        }
+        let x1 = self.eval_one(a, f)?;
+        if matches!(x1, One::Empty) {
+            return Ok(false);
+        }
+        let y1 = self.eval_one(b, f)?;
+        let (x, mut y) = match (x1, y1) {
+            (_, One::Empty) => return Ok(false),
+            (One::Item(p), One::Item(q)) => {
+                return general_compare(op, &p.atomize(), &q.atomize());
+            }
+            (p, q) => {
+                let to_vec = |ev: &mut Self, o: One<'a>| match o {
+                    One::Many(v) => v,
+                    One::Item(i) => {
+                        let mut v = ev.take();
+                        v.push(i);
+                        v
+                    }
+                    One::Empty => ev.take(),
+                };
+                let xv = to_vec(self, p);
+                let yv = to_vec(self, q);
+                (xv, yv)
+            }
+        };
+        for it in y.iter_mut() {
+            if let Item::Node(n) = it {
+                *it = Item::Untyped(n.string_value());
+            }
+        }
+        let mut result = false;
+        'outer: for i in x.iter() {
+            let ai = i.atomize();
+            for j in y.iter() {
+                if general_compare(op, &ai, j)? {
+                    result = true;
+                    break 'outer;
+                }
+            }
+        }
+        self.give(x);
+        self.give(y);
+        Ok(result)
+    }
+
+    fn value_cmp(&mut self, op: CmpOp, a: &'a Expr, b: &'a Expr, f: &Focus<'a>) -> R<Option<bool>> {
+        let Some(x) = self.atom_opt(a, f, What::Text("the first operand of a value comparison"))?
+        else {
+            return Ok(None);
+        };
+        let Some(y) =
+            self.atom_opt(b, f, What::Text("the second operand of a value comparison"))?
+        else {
+            return Ok(None);
+        };
+        value_compare(op, &x, &y).map(Some)
+    }
+
+    /// Zero or one atomized item.
+    fn atom_opt(&mut self, e: &'a Expr, f: &Focus<'a>, what: What) -> R<Option<Item<'a>>> {
+        match self.eval_one(e, f)? {
+            One::Empty => Ok(None),
+            One::Item(i) => Ok(Some(match i {
+                Item::Node(n) => Item::Untyped(n.string_value()),
+                other => other,
+            })),
+            One::Many(v) => {
+                self.give(v);
+                Err(too_many(&what.to_string()))
+            }
+        }
+    }
+
+    fn arith_operand(&mut self, e: &'a Expr, f: &Focus<'a>) -> R<Option<Item<'a>>> {
+        match self.atom_opt(e, f, What::Text("an operand of an arithmetic expression"))? {
+            Some(Item::Untyped(s)) => Ok(Some(cast(&Item::Untyped(s), AtomicType::Double)?)),
+            other => Ok(other),
+        }
+    }
+
+    fn integer_operand(&mut self, e: &'a Expr, f: &Focus<'a>) -> R<Option<i64>> {
+        match self.atom_opt(e, f, What::Text("an operand of 'to'"))? {
+            None => Ok(None),
+            Some(Item::Integer(i)) => Ok(Some(i)),
+            Some(Item::Untyped(s)) => match cast(&Item::Untyped(s), AtomicType::Integer)? {
+                Item::Integer(i) => Ok(Some(i)),
+                _ => Err(err("FOAR0002", "range bound out of range")),
+            },
+            Some(other) => Err(err(
+                "XPTY0004",
+                format!(
+                    "an operand of 'to' must be xs:integer, not {}",
+                    other.type_name()
+                ),
+            )),
+        }
+    }
+
+    fn for_rec(
+        &mut self,
+        bindings: &'a [(usize, Expr)],
+        ret: &'a Expr,
+        f: &Focus<'a>,
+        out: &mut Vec<Item<'a>>,
+    ) -> R<()> {
+        let Some(((slot, e), rest)) = bindings.split_first() else {
+            return self.eval(ret, f, out);
+        };
+        let mut seq = self.take();
+        self.eval(e, f, &mut seq)?;
+        for item in seq.iter() {
+            self.bind_one(*slot, item.clone());
+            self.for_rec(rest, ret, f, out)?;
+        }
+        self.give(seq);
+        Ok(())
+    }
+
+    fn quantified(
+        &mut self,
+        every: bool,
+        bindings: &'a [(usize, Expr)],
+        cond: &'a Expr,
+        f: &Focus<'a>,
+    ) -> R<bool> {
+        let Some(((slot, e), rest)) = bindings.split_first() else {
+            return self.ebv(cond, f);
+        };
+        let mut seq = self.take();
+        self.eval(e, f, &mut seq)?;
+        let mut result = every;
+        for item in seq.iter() {
+            self.bind_one(*slot, item.clone());
+            let r = self.quantified(every, rest, cond, f)?;
+            if r != every {
+                result = !every;
+                break;
+            }
+        }
+        self.give(seq);
+        Ok(result)
+    }
+
+    /// Evaluates a path. With `exists`, stops at the first result and pushes nothing.
+    /// Returns whether the result is non-empty. Absolute paths are memoized per document.
+    fn path(
+        &mut self,
+        p: &'a PathExpr,
+        f: &Focus<'a>,
+        out: &mut Vec<Item<'a>>,
+        exists: bool,
+    ) -> R<bool> {
+        if let Some(id) = p.memo {
+            let doc = self.root(f)?.document();
+            if !self.ensure_index(doc) {
+                return self.path_eval(p, f, out, exists);
+            }
+            let hit = self
+                .sc
+                .index
+                .as_ref()
+                .and_then(|ix| ix.memo.get(&id))
+                .cloned();
+            if let Some(hit) = hit {
+                if !exists {
+                    out.extend_from_slice(&hit);
+                }
+                return Ok(!hit.is_empty());
+            }
+            let mut tmp = self.take();
+            if self.path_eval(p, f, &mut tmp, false).is_ok() {
+                let found = !tmp.is_empty();
+                let value = Rc::new(tmp.clone());
+                if let Some(ix) = self.sc.index.as_mut() {
+                    ix.memo.insert(id, value);
+                }
+                if !exists {
+                    out.append(&mut tmp);
+                }
+                self.give(tmp);
+                return Ok(found);
+            }
+            // an error: evaluate as if not memoized (lazily, as Saxon would)
+            self.give(tmp);
+        }
+        self.path_eval(p, f, out, exists)
+    }
+
+    fn path_eval(
+        &mut self,
+        p: &'a PathExpr,
+        f: &Focus<'a>,
+        out: &mut Vec<Item<'a>>,
+        exists: bool,
+    ) -> R<bool> {
+        let mut cur = self.take_nodes();
+        match &p.start {
+            PathStart::Root => cur.push(self.root(f)?),
+            PathStart::Context => match &f.item {
+                Some(Item::Node(n)) => cur.push(*n),
+                Some(_) => {
+                    return Err(err(
+                        "XPTY0020",
+                        "the context item for an axis step is not a node",
+                    ))
+                }
+                None => return Err(no_focus()),
+            },
+            PathStart::Expr(e) => {
+                let mut tmp = self.take();
+                self.eval(e, f, &mut tmp)?;
+                if p.steps.is_empty() {
+                    let found = !tmp.is_empty();
+                    if !exists {
+                        out.append(&mut tmp);
+                    }
+                    self.give(tmp);
+                    return Ok(found);
+                }
+                for it in tmp.drain(..) {
+                    match it {
+                        Item::Node(n) => cur.push(n),
+                        other => {
+                            return Err(err(
+                                "XPTY0019",
+                                format!(
+                                    "the left operand of '/' must be nodes, not {}",
+                                    other.type_name()
+                                ),
+                            ))
+                        }
+                    }
+                }
+                self.give(tmp);
+                sort_dedup(&mut cur);
+            }
+        }
+        if !p.required.is_empty() {
+            if let Some(first) = cur.first() {
+                let doc = first.document();
+                let have = self.ensure_index(doc);
+                let absent = have
+                    && self.sc.index.as_mut().is_some_and(|ix| {
+                        p.required.iter().any(|(l, id)| ix.named(*id, l).is_empty())
+                    });
+                if absent {
+                    self.give_nodes(cur);
+                    return Ok(false);
+                }
+            }
+        }
+        let n = p.steps.len();
+        // resume from the longest memoized prefix of an absolute path
+        let mut first = 0;
+        let this_doc = cur.first().map(XNode::document);
+        let memo_ok = !p.prefix_memo.is_empty()
+            && this_doc.is_some_and(|d| {
+                self.sc
+                    .index
+                    .as_ref()
+                    .is_some_and(|ix| std::ptr::eq(ix.doc, d))
+            });
+        if memo_ok {
+            if let Some(ix) = self.sc.index.as_ref() {
+                for (k, id) in p.prefix_memo.iter().enumerate().rev() {
+                    if let Some(nodes) = ix.prefix_memo.get(id) {
+                        cur.clear();
+                        cur.extend_from_slice(nodes);
+                        first = k + 1;
+                        break;
+                    }
+                }
+            }
+        }
+        for (i, step) in p.steps.iter().enumerate().skip(first) {
+            if i > 0 && memo_ok {
+                if let Some(id) = p.prefix_memo.get(i - 1) {
+                    if let Some(ix) = self.sc.index.as_mut() {
+                        if !ix.prefix_memo.contains_key(id) {
+                            ix.prefix_memo.insert(*id, Rc::new(cur.clone()));
+                        }
+                    }
+                }
+            }
+            if cur.is_empty() {
+                break;
+            }
+            let last = i + 1 == n;
+            let stop_early = exists && last;
+            match &step.kind {
+                StepKind::Axis(axis, test) => {
+                    let mut next = self.take_nodes();
+                    for node in cur.iter() {
+                        self.axis_step(*axis, test, &step.preds, *node, &mut next, stop_early)?;
+                        if stop_early && !next.is_empty() {
+                            break;
+                        }
+                    }
+                    if cur.len() > 1 {
+                        sort_dedup(&mut next);
+                    }
+                    let old = std::mem::replace(&mut cur, next);
+                    self.give_nodes(old);
+                }
+                StepKind::Expr(e) => {
+                    let size = cur.len();
+                    let mut tmp = self.take();
+                    for (j, node) in cur.iter().enumerate() {
+                        let focus = Focus::node(*node, j + 1, size);
+                        let start = tmp.len();
+                        self.eval(e, &focus, &mut tmp)?;
+                        for pr in &step.preds {
+                            self.filter_items(pr, &mut tmp, start)?;
+                        }
+                        if stop_early && !tmp.is_empty() {
+                            break;
+                        }
+                    }
+                    let nodes = tmp.iter().filter(|x| x.is_node()).count();
+                    if nodes == tmp.len() {
+                        let mut next = self.take_nodes();
+                        next.extend(tmp.iter().filter_map(Item::as_node));
+                        sort_dedup(&mut next);
+                        let old = std::mem::replace(&mut cur, next);
+                        self.give_nodes(old);
+                        self.give(tmp);
+                    } else if nodes == 0 {
+                        if !last {
+                            return Err(err(
+                                "XPTY0019",
+                                "an intermediate step of a path returned atomic values",
+                            ));
+                        }
+                        let found = !tmp.is_empty();
+                        if !exists {
+                            out.append(&mut tmp);
+                        }
+                        self.give(tmp);
+                        self.give_nodes(cur);
+                        return Ok(found);
+                    } else {
+                        return Err(err(
+                            "XPTY0018",
+                            "the last step of a path returned both nodes and atomic values",
+                        ));
+                    }
+                }
+            }
+        }
+        let found = !cur.is_empty();
+        if !exists {
+            out.extend(cur.iter().map(|n| Item::Node(*n)));
+        }
+        self.give_nodes(cur);
+        Ok(found)
+    }
+
+    /// True when the document's index is available; it is built once a document has been
+    /// asked for it a few times (one-off evaluations, e.g. scenario selection, do not pay for it).
+    fn ensure_index(&mut self, doc: &'a Document) -> bool {
+        if self
+            .sc
+            .index
+            .as_ref()
+            .is_some_and(|ix| std::ptr::eq(ix.doc, doc))
+        {
+            return true;
+        }
+        let key = doc as *const Document as usize;
+        if self.sc.index_doc != key {
+            self.sc.index_doc = key;
+            self.sc.index_requests = 0;
+        }
+        self.sc.index_requests += 1;
+        if self.sc.index_requests >= 64 {
+            self.sc.index = Some(DocIndex::build(doc));
+            return true;
+        }
+        false
+    }
+
+    /// The nodes of an axis that pass the node test, in axis order.
+    fn candidates(
+        &mut self,
+        axis: Axis,
+        test: &'a NodeTest,
+        node: XNode<'a>,
+        buf: &mut Vec<XNode<'a>>,
+    ) {
+        if let (
+            Axis::Child | Axis::Descendant | Axis::DescendantOrSelf,
+            NodeTest::Name(ns, local, id, ns_id),
+            XNode::Node(n),
+        ) = (axis, test, node)
+        {
+            if axis == Axis::DescendantOrSelf && test_matches(test, node, false) {
+                buf.push(node);
+            }
+            let have = self.ensure_index(n.document());
+            if let Some(ix) = self.sc.index.as_mut().filter(|_| have) {
+                let want_ns = ix.ns(*ns_id, ns);
+                let list = ix.named(*id, local);
+                if want_ns == 0 || list.is_empty() {
+                    return;
+                }
+                let lo = n.id().index() as u32;
+                let from = list.partition_point(|x| x.id <= lo);
+                let rest = list.get(from..).unwrap_or_default();
+                if axis == Axis::Child {
+                    // children: the named elements of the subtree whose parent is `n`
+                    if let [only] = rest {
+                        if only.parent == lo && only.ns == want_ns {
+                            buf.push(XNode::Node(only.node));
+                        }
+                        return;
+                    }
+                    let hi = subtree_end(n) as u32;
+                    for x in rest {
+                        if x.id >= hi {
+                            break;
+                        }
+                        if x.parent == lo && x.ns == want_ns {
+                            buf.push(XNode::Node(x.node));
+                        }
+                    }
+                } else {
+                    let hi = subtree_end(n) as u32;
+                    for x in rest {
+                        if x.id >= hi {
+                            break;
+                        }
+                        if x.ns == want_ns {
+                            buf.push(XNode::Node(x.node));
+                        }
+                    }
+                }
+                return;
+            }
+        }
+        if let (Axis::Preceding, NodeTest::Name(ns, local, id, ns_id), XNode::Node(n)) =
+            (axis, test, node)
+        {
+            let have = self.ensure_index(n.document());
+            if let Some(ix) = self.sc.index.as_mut().filter(|_| have) {
+                let want_ns = ix.ns(*ns_id, ns);
+                let list = ix.named(*id, local);
+                let lo = n.id().index() as u32;
+                let end = list.partition_point(|x| x.id < lo);
+                for x in list.get(..end).unwrap_or_default().iter().rev() {
+                    if x.ns == want_ns && !x.node.is_ancestor_of(n) {
+                        buf.push(XNode::Node(x.node));
+                    }
+                }
+                return;
+            }
+        }
+        if let (Axis::DescendantOrSelfAttribute, NodeTest::Name(ns, local, _, _), XNode::Node(n)) =
+            (axis, test, node)
+        {
+            let have = self.ensure_index(n.document());
+            if let Some(ix) = self.sc.index.as_mut().filter(|_| have) {
+                let list = ix.attributes_named(local);
+                let lo = n.id().index() as u32;
+                let from = list.partition_point(|x| x.0 < lo);
+                let hi = subtree_end(n) as u32;
+                for (owner, a) in list.get(from..).unwrap_or_default() {
+                    if *owner >= hi {
+                        break;
+                    }
+                    if a.namespace() == &**ns {
+                        buf.push(XNode::Attr(*a));
+                    }
+                }
+                return;
+            }
+        }
+        let attr = axis.is_attribute();
+        visit_axis(axis, node, |n| {
+            if test_matches(test, n, attr) {
+                buf.push(n);
+            }
+            true
+        });
+    }
+
+    /// One axis step from one context node, predicates applied, results in document order.
+    pub(crate) fn axis_step(
+        &mut self,
+        axis: Axis,
+        test: &'a NodeTest,
+        preds: &'a [Pred],
+        node: XNode<'a>,
+        out: &mut Vec<XNode<'a>>,
+        stop_early: bool,
+    ) -> R<()> {
+        let start = out.len();
+        if preds.is_empty()
+            && stop_early
+            && !axis.is_reverse()
+            && !matches!(test, NodeTest::Name(..))
+        {
+            let attr = axis.is_attribute();
+            visit_axis(axis, node, |n| {
+                if test_matches(test, n, attr) {
+                    out.push(n);
+                    return false;
+                }
+                true
+            });
+            return Ok(());
+        }
+        let mut cands = self.take_nodes();
+        self.candidates(axis, test, node, &mut cands);
+        if preds.is_empty() {
+            if stop_early {
+                out.extend(cands.first().copied());
+            } else {
+                out.extend_from_slice(&cands);
+            }
+        } else if let [Pred {
+            kind: PredKind::Index(k),
+            ..
+        }] = preds
+        {
+            out.extend(k.checked_sub(1).and_then(|i| cands.get(i)).copied());
+        } else if preds.iter().all(|p| p.kind == PredKind::Bool) {
+            'outer: for n in cands.iter() {
+                let focus = Focus::node(*n, 0, 0);
+                for p in preds {
+                    if !self.ebv(&p.expr, &focus)? {
+                        continue 'outer;
+                    }
+                }
+                out.push(*n);
+                if stop_early {
+                    break;
+                }
+            }
+        } else {
+            for p in preds {
+                if cands.is_empty() {
+                    break;
+                }
+                self.filter_nodes(p, &mut cands)?;
+            }
+            out.extend_from_slice(&cands);
+        }
+        self.give_nodes(cands);
+        if axis.is_reverse() {
+            if let Some(s) = out.get_mut(start..) {
+                s.reverse();
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies one predicate to candidate nodes (in axis order).
+    pub(crate) fn filter_nodes(&mut self, p: &'a Pred, cands: &mut Vec<XNode<'a>>) -> R<()> {
+        match p.kind {
+            PredKind::Index(k) => {
+                let keep = k.checked_sub(1).and_then(|i| cands.get(i).copied());
+                cands.clear();
+                cands.extend(keep);
+            }
+            PredKind::Bool => {
+                let mut keep = self.take_nodes();
+                for n in cands.iter() {
+                    if self.ebv(&p.expr, &Focus::node(*n, 0, 0))? {
+                        keep.push(*n);
+                    }
+                }
+                std::mem::swap(cands, &mut keep);
+                self.give_nodes(keep);
+            }
+            PredKind::General => {
+                let size = cands.len();
+                let mut keep = self.take_nodes();
+                for (j, n) in cands.iter().enumerate() {
+                    let focus = Focus::node(*n, j + 1, size);
+                    if self.pred_value(&p.expr, &focus)? {
+                        keep.push(*n);
+                    }
+                }
+                std::mem::swap(cands, &mut keep);
+                self.give_nodes(keep);
+            }
+        }
+        Ok(())
+    }
+
+    /// Predicate truth: numeric → equals position, else effective boolean value.
+    fn pred_value(&mut self, e: &'a Expr, focus: &Focus<'a>) -> R<bool> {
+        let mut tmp = self.take();
+        self.eval(e, focus, &mut tmp)?;
+        let r = match tmp.as_slice() {
+            [one] if one.is_numeric() => one.num_f64().is_some_and(|v| v == focus.pos as f64),
+            other => ebv_of(other)?,
+        };
+        self.give(tmp);
+        Ok(r)
+    }
+
+    /// Applies one predicate to `items[start..]`.
+    fn filter_items(&mut self, p: &'a Pred, items: &mut Vec<Item<'a>>, start: usize) -> R<()> {
+        let size = items.len().saturating_sub(start);
+        if size == 0 {
+            return Ok(());
+        }
+        let mut kept = self.take();
+        match p.kind {
+            PredKind::Index(k) => {
+                if let Some(x) = k.checked_sub(1).and_then(|i| items.get(start + i).cloned()) {
+                    kept.push(x);
+                }
+            }
+            _ => {
+                let tail: Vec<Item<'a>> = items.drain(start..).collect();
+                for (j, it) in tail.iter().enumerate() {
+                    let focus = Focus {
+                        item: Some(it.clone()),
+                        pos: j + 1,
+                        size,
+                    };
+                    let keep = if p.kind == PredKind::Bool {
+                        self.ebv(&p.expr, &focus)?
+                    } else {
+                        self.pred_value(&p.expr, &focus)?
+                    };
+                    if keep {
+                        kept.push(it.clone());
+                    }
+                }
+            }
+        }
+        items.truncate(start);
+        items.append(&mut kept);
+        self.give(kept);
+        Ok(())
+    }
+
+    // ---- function calls ----
+
+    /// An `xs:string?` argument: empty → "".
+    /// The string of a zero-or-one string-typed expression, without building items for the
+    /// common shapes (literals, single-node paths, string functions of those); `Ok(None)` when
+    /// the shape is not one of them (use the general path).
+    fn fast_str(&mut self, e: &'a Expr, f: &Focus<'a>) -> R<Option<Str<'a>>> {
+        Ok(match e {
+            Expr::Literal(Literal::String(s)) => Some(Str::Borrowed(s)),
+            Expr::ContextItem => match &f.item {
+                Some(Item::Node(n)) => Some(n.string_value()),
+                Some(Item::String(s) | Item::Untyped(s)) => Some(s.clone()),
+                _ => None,
+            },
+            Expr::Path(p)
+                if p.simple
+                    && matches!(p.steps.last(), Some(s) if matches!(s.kind, StepKind::Axis(..))) =>
+            {
+                match self.simple_path_one(p, f)? {
+                    Some(One::Empty) => Some(Str::Borrowed("")),
+                    Some(One::Item(Item::Node(n))) => Some(n.string_value()),
+                    _ => None,
+                }
+            }
+            Expr::Call(
+                b @ (Builtin::NormalizeSpace | Builtin::UpperCase | Builtin::LowerCase),
+                args,
+                _,
+            ) if args.len() == 1 => {
+                let Some(x) = self.fast_str(arg(args, 0)?, f)? else {
+                    return Ok(None);
+                };
+                Some(apply_string_fn(*b, x))
+            }
+            Expr::Call(Builtin::NormalizeSpace, args, _) if args.is_empty() => match &f.item {
+                Some(Item::Node(n)) => {
+                    Some(apply_string_fn(Builtin::NormalizeSpace, n.string_value()))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+    }
+
+    fn str_arg(&mut self, b: Builtin, args: &'a [Expr], i: usize, f: &Focus<'a>) -> R<Str<'a>> {
+        let e = arg(args, i)?;
+        if let Some(s) = self.fast_str(e, f)? {
+            return Ok(s);
+        }
+        let v = self.atom_opt(e, f, What::Arg(b, i))?;
+        match v {
+            None => Ok(Str::Borrowed("")),
+            Some(Item::String(s) | Item::Untyped(s)) => Ok(s),
+            Some(other) => Err(err(
+                "XPTY0004",
+                format!(
+                    "required item type of {} is xs:string; supplied value has item type {}",
+                    arg_desc(b, i),
+                    other.type_name()
+                ),
+            )),
+        }
+    }
+
+    /// The string value of the context item (zero-argument string functions).
+    fn context_string(&mut self, f: &Focus<'a>) -> R<Str<'a>> {
+        Ok(f.item.as_ref().ok_or_else(no_focus)?.string_value())
+    }
+
+    fn str_arg_or_context(&mut self, b: Builtin, args: &'a [Expr], f: &Focus<'a>) -> R<Str<'a>> {
+        if args.is_empty() {
+            self.context_string(f)
+        } else {
+            self.str_arg(b, args, 0, f)
+        }
+    }
+
+    /// An `xs:double` argument (numeric promotion, untypedAtomic cast).
+    fn double_arg(&mut self, b: Builtin, args: &'a [Expr], i: usize, f: &Focus<'a>) -> R<f64> {
+        let e = arg(args, i)?;
+        match self.atom_opt(e, f, What::Arg(b, i))? {
+            None => Err(err(
+                "XPTY0004",
+                format!("an empty sequence is not allowed as {}", arg_desc(b, i)),
+            )),
+            Some(Item::Untyped(s)) => match cast(&Item::Untyped(s), AtomicType::Double)? {
+                Item::Double(d) => Ok(d),
+                _ => Ok(f64::NAN),
+            },
+            Some(v) if v.is_numeric() => Ok(v.num_f64().unwrap_or(f64::NAN)),
+            Some(v) => Err(err(
+                "XPTY0004",
+                format!(
+                    "required item type of {} is xs:double; supplied value has item type {}",
+                    arg_desc(b, i),
+                    v.type_name()
+                ),
+            )),
+        }
+    }
+
+    /// A numeric `xs:numeric?` argument (untypedAtomic → double).
+    fn numeric_arg(
+        &mut self,
+        b: Builtin,
+        args: &'a [Expr],
+        i: usize,
+        f: &Focus<'a>,
+    ) -> R<Option<Item<'a>>> {
+        let e = arg(args, i)?;
+        match self.atom_opt(e, f, What::Arg(b, i))? {
+            None => Ok(None),
+            Some(Item::Untyped(s)) => Ok(Some(cast(&Item::Untyped(s), AtomicType::Double)?)),
+            Some(v) if v.is_numeric() => Ok(Some(v)),
+            Some(v) => Err(err(
+                "XPTY0004",
+                format!(
+                    "required item type of {} is numeric; supplied value has item type {}",
+                    arg_desc(b, i),
+                    v.type_name()
+                ),
+            )),
+        }
+    }
+
+    fn node_arg_or_context(
+        &mut self,
+        b: Builtin,
+        args: &'a [Expr],
+        f: &Focus<'a>,
+    ) -> R<Option<XNode<'a>>> {
+        if args.is_empty() {
+            return match &f.item {
+                Some(Item::Node(n)) => Ok(Some(*n)),
+                Some(_) => Err(err(
+                    "XPTY0004",
+                    format!("the context item for {}() is not a node", b.name()),
+                )),
+                None => Err(no_focus()),
+            };
+        }
+        let e = arg(args, 0)?;
+        let mut tmp = self.take();
+        self.eval(e, f, &mut tmp)?;
+        let r = match tmp.as_slice() {
+            [] => None,
+            [Item::Node(n)] => Some(*n),
+            [_] => {
+                return Err(err(
+                    "XPTY0004",
+                    format!("{} must be a node", arg_desc(b, 0)),
+                ))
+            }
+            _ => return Err(too_many(&arg_desc(b, 0))),
+        };
+        self.give(tmp);
+        Ok(r)
+    }
+
+    fn regex(
+        &mut self,
+        b: Builtin,
+        rc: Option<&'a CallExtra>,
+        args: &'a [Expr],
+        f: &Focus<'a>,
+    ) -> R<(std::sync::Arc<regex::Regex>, bool)> {
+        let pattern = self.str_arg(b, args, 1, f)?;
+        let fi = b.regex_flags_index();
+        let flags = if args.len() > fi {
+            self.str_arg(b, args, fi, f)?
+        } else {
+            Str::Borrowed("")
+        };
+        match rc {
+            Some(rc) => rc.regex.get_with_empty(&pattern, &flags),
+            None => RegexCache::default().get_with_empty(&pattern, &flags),
+        }
+    }
+
+    fn call(
+        &mut self,
+        b: Builtin,
+        args: &'a [Expr],
+        rc: Option<&'a CallExtra>,
+        f: &Focus<'a>,
+        out: &mut Vec<Item<'a>>,
+    ) -> R<Option<Item<'a>>> {
+        use Builtin as B;
+        let item = match b {
+            B::Position => {
+                if f.item.is_none() {
+                    return Err(no_focus());
+                }
+                Item::Integer(f.pos as i64)
+            }
+            B::Last => {
+                if f.item.is_none() {
+                    return Err(no_focus());
+                }
+                Item::Integer(f.size as i64)
+            }
+            B::Count => {
+                let e = arg(args, 0)?;
+                let mut tmp = self.take();
+                self.eval(e, f, &mut tmp)?;
+                let n = tmp.len();
+                self.give(tmp);
+                Item::Integer(n as i64)
+            }
+            B::Exists | B::Empty | B::Not | B::Boolean | B::True | B::False => {
+                let r = match b {
+                    B::True => true,
+                    B::False => false,
+                    B::Exists => self.exists(arg(args, 0)?, f)?,
+                    B::Empty => !self.exists(arg(args, 0)?, f)?,
+                    B::Not => !self.ebv(arg(args, 0)?, f)?,
+                    _ => self.ebv(arg(args, 0)?, f)?,
+                };
+                Item::Boolean(r)
+            }
+            B::Sum | B::Avg | B::Min | B::Max => {
+                let e = arg(args, 0)?;
+                let mut tmp = self.take();
+                self.eval(e, f, &mut tmp)?;
+                let r = self.aggregate(b, &tmp);
+                self.give(tmp);
+                match r? {
+                    Some(v) => v,
+                    None => {
+                        if b == B::Sum {
+                            match args.get(1) {
+                                Some(z) => {
+                                    self.eval(z, f, out)?;
+                                    return Ok(None);
+                                }
+                                None => Item::Integer(0),
+                            }
+                        } else {
+                            return Ok(None);
+                        }
+                    }
+                }
+            }
+            B::Number => {
+                let v = if args.is_empty() {
+                    Some(f.item.as_ref().ok_or_else(no_focus)?.atomize())
+                } else {
+                    let e = arg(args, 0)?;
+                    self.atom_opt(e, f, What::Arg(b, 0))?
+                };
+                Item::Double(match v {
+                    None => f64::NAN,
+                    Some(v) => match cast(&v, AtomicType::Double) {
+                        Ok(Item::Double(d)) => d,
+                        _ => f64::NAN,
+                    },
+                })
+            }
+            B::String => {
+                if args.is_empty() {
+                    Item::String(self.context_string(f)?)
+                } else {
+                    let e = arg(args, 0)?;
+                    let mut tmp = self.take();
+                    self.eval(e, f, &mut tmp)?;
+                    let s = match tmp.as_slice() {
+                        [] => Str::Borrowed(""),
+                        [one] => one.string_value(),
+                        _ => return Err(too_many(&arg_desc(b, 0))),
+                    };
+                    self.give(tmp);
+                    Item::String(s)
+                }
+            }
+            B::StringLength => {
+                let s = self.str_arg_or_context(b, args, f)?;
+                Item::Integer(s.chars().count() as i64)
+            }
+            B::NormalizeSpace => {
+                let s = self.str_arg_or_context(b, args, f)?;
+                Item::String(match functions::normalize_space(&s) {
+                    None => s,
+                    Some(n) => Str::from(n),
+                })
+            }
+            B::Concat => {
+                let mut s = String::new();
+                for (i, a) in args.iter().enumerate() {
+                    if let Some(v) = self.atom_opt(a, f, What::Arg(b, i))? {
+                        v.push_str(&mut s);
+                    }
+                }
+                Item::String(Str::from(s))
+            }
+            B::Contains if rc.is_some_and(|x| x.tokens.is_some()) => {
+                // contains(' A B C ', concat(' ', x, ' ')): a set lookup unless x has spaces
+                let tokens = rc.and_then(|x| x.tokens.as_ref());
+                let Some(Expr::Call(_, parts, _)) = args.get(1) else {
+                    return Err(err("XPST0017", "missing function argument"));
+                };
+                let x = match self.atom_opt(arg(parts, 1)?, f, What::Arg(B::Concat, 1))? {
+                    None => Str::Borrowed(""),
+                    Some(v) => v.string_value(),
+                };
+                if x.contains(' ') {
+                    let list = self.str_arg(b, args, 0, f)?;
+                    let needle = format!(" {} ", &*x);
+                    Item::Boolean(
+                        memchr::memmem::find(list.as_bytes(), needle.as_bytes()).is_some(),
+                    )
+                } else {
+                    Item::Boolean(tokens.is_some_and(|t| t.contains(&*x)))
+                }
+            }
+            B::Contains | B::StartsWith | B::EndsWith => {
+                let s = self.str_arg(b, args, 0, f)?;
+                let t = self.str_arg(b, args, 1, f)?;
+                Item::Boolean(match b {
+                    B::Contains => {
+                        t.is_empty() || memchr::memmem::find(s.as_bytes(), t.as_bytes()).is_some()
+                    }
+                    B::StartsWith => s.starts_with(&*t),
+                    _ => s.ends_with(&*t),
+                })
+            }
+            B::Substring => {
+                let s = self.str_arg(b, args, 0, f)?;
+                let start = self.double_arg(b, args, 1, f)?;
+                let len = if args.len() > 2 {
+                    Some(self.double_arg(b, args, 2, f)?)
+                } else {
+                    None
+                };
+                Item::String(Str::from(functions::substring(&s, start, len)))
+            }
+            B::SubstringBefore | B::SubstringAfter => {
+                let s = self.str_arg(b, args, 0, f)?;
+                let t = self.str_arg(b, args, 1, f)?;
+                let r = match s.find(&*t) {
+                    None => "",
+                    Some(p) => {
+                        if b == B::SubstringBefore {
+                            s.get(..p).unwrap_or_default()
+                        } else {
+                            s.get(p + t.len()..).unwrap_or_default()
+                        }
+                    }
+                };
+                let r = if t.is_empty() && b == B::SubstringAfter {
+                    s.to_string()
+                } else {
+                    r.to_string()
+                };
+                Item::String(Str::from(r))
+            }
+            B::Translate => {
+                let s = self.str_arg(b, args, 0, f)?;
+                let m = self.str_arg(b, args, 1, f)?;
+                let t = self.str_arg(b, args, 2, f)?;
+                Item::String(Str::from(functions::translate(&s, &m, &t)))
+            }
+            B::UpperCase | B::LowerCase => {
+                let s = self.str_arg(b, args, 0, f)?;
+                let unchanged = if b == B::UpperCase {
+                    s.is_ascii() && !s.bytes().any(|c| c.is_ascii_lowercase())
+                } else {
+                    s.is_ascii() && !s.bytes().any(|c| c.is_ascii_uppercase())
+                };
+                Item::String(if unchanged {
+                    s
+                } else if b == B::UpperCase {
+                    Str::from(s.to_uppercase())
+                } else {
+                    Str::from(s.to_lowercase())
+                })
+            }
+            B::Matches => {
+                let s = self.str_arg(b, args, 0, f)?;
+                let (re, _) = self.regex(b, rc, args, f)?;
+                Item::Boolean(re.is_match(&s))
+            }
+            B::Replace => {
+                let s = self.str_arg(b, args, 0, f)?;
+                let (re, empty) = self.regex(b, rc, args, f)?;
+                let rep = self.str_arg(b, args, 2, f)?;
+                if empty {
+                    return Err(err(
+                        "FORX0003",
+                        "the pattern of replace() matches a zero-length string",
+                    ));
+                }
+                Item::String(Str::from(replace(&re, &s, &rep)?))
+            }
+            B::Tokenize => {
+                let s = self.str_arg(b, args, 0, f)?;
+                let (re, empty) = self.regex(b, rc, args, f)?;
+                if empty {
+                    return Err(err(
+                        "FORX0003",
+                        "the pattern of tokenize() matches a zero-length string",
+                    ));
+                }
+                if s.is_empty() {
+                    return Ok(None);
+                }
+                for part in re.split(&s) {
+                    out.push(Item::String(match &s {
+                        Str::Borrowed(whole) => {
+                            // re-borrow the piece from the document/expression
+                            let off = part.as_ptr() as usize - whole.as_ptr() as usize;
+                            Str::Borrowed(whole.get(off..off + part.len()).unwrap_or_default())
+                        }
+                        _ => Str::from(part.to_string()),
+                    }));
+                }
+                return Ok(None);
+            }
+            B::StringJoin => {
+                let e = arg(args, 0)?;
+                let sep = if args.len() > 1 {
+                    self.str_arg(b, args, 1, f)?
+                } else {
+                    Str::Borrowed("")
+                };
+                let mut tmp = self.take();
+                self.eval(e, f, &mut tmp)?;
+                let mut s = String::new();
+                for (i, it) in tmp.iter().enumerate() {
+                    if i > 0 {
+                        s.push_str(&sep);
+                    }
+                    match it.atomize() {
+                        Item::String(x) | Item::Untyped(x) => s.push_str(&x),
+                        other => {
+                            return Err(err(
+                                "XPTY0004",
+                                format!(
+                                    "required item type of {} is xs:string; supplied value has item type {}",
+                                    arg_desc(b, 0),
+                                    other.type_name()
+                                ),
+                            ))
+                        }
+                    }
+                }
+                self.give(tmp);
+                Item::String(Str::from(s))
+            }
+            B::Round | B::Floor | B::Ceiling | B::Abs | B::RoundHalfToEven => {
+                let Some(v) = self.numeric_arg(b, args, 0, f)? else {
+                    return Ok(None);
+                };
+                let mode = match b {
+                    B::Round => Rounding::Round,
+                    B::Floor => Rounding::Floor,
+                    B::Ceiling => Rounding::Ceiling,
+                    B::Abs => Rounding::Abs,
+                    _ => {
+                        let p =
+                            if args.len() > 1 {
+                                match self.atom_opt(arg(args, 1)?, f, What::Arg(b, 1))? {
+                                    Some(Item::Integer(p)) => p,
+                                    _ => return Err(err(
+                                        "XPTY0004",
+                                        "the precision of round-half-to-even() must be xs:integer",
+                                    )),
+                                }
+                            } else {
+                                0
+                            };
+                        Rounding::HalfEven(p)
+                    }
+                };
+                round(&v, mode)?
+            }
+            B::DistinctValues => {
+                let e = arg(args, 0)?;
+                let mut tmp = self.take();
+                self.eval(e, f, &mut tmp)?;
+                let start = out.len();
+                for it in tmp.iter() {
+                    let a = it.atomize();
+                    let dup = out
+                        .get(start..)
+                        .unwrap_or_default()
+                        .iter()
+                        .any(|o| atomic_equal(o, &a));
+                    if !dup {
+                        out.push(a);
+                    }
+                }
+                self.give(tmp);
+                return Ok(None);
+            }
+            B::Reverse => {
+                let start = out.len();
+                self.eval(arg(args, 0)?, f, out)?;
+                if let Some(s) = out.get_mut(start..) {
+                    s.reverse();
+                }
+                return Ok(None);
+            }
+            B::StringToCodepoints => {
+                let s = self.str_arg(b, args, 0, f)?;
+                out.extend(s.chars().map(|c| Item::Integer(i64::from(u32::from(c)))));
+                return Ok(None);
+            }
+            B::CodepointsToString => {
+                let e = arg(args, 0)?;
+                let mut tmp = self.take();
+                self.eval(e, f, &mut tmp)?;
+                let mut s = String::new();
+                for it in tmp.iter() {
+                    let v = match it.atomize() {
+                        Item::Untyped(u) => cast(&Item::Untyped(u), AtomicType::Integer)?,
+                        v => v,
+                    };
+                    let Item::Integer(cp) = v else {
+                        return Err(err(
+                            "XPTY0004",
+                            "codepoints-to-string() needs xs:integer values",
+                        ));
+                    };
+                    let c = u32::try_from(cp)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .filter(|c| is_xml_char(*c))
+                        .ok_or_else(|| {
+                            err("FOCH0001", format!("{cp} is not a valid XML character"))
+                        })?;
+                    s.push(c);
+                }
+                self.give(tmp);
+                Item::String(Str::from(s))
+            }
+            B::IndexOf => {
+                let e = arg(args, 0)?;
+                let search = self
+                    .atom_opt(arg(args, 1)?, f, What::Arg(b, 1))?
+                    .ok_or_else(|| err("XPTY0004", "index-of() needs a search value"))?;
+                let mut tmp = self.take();
+                self.eval(e, f, &mut tmp)?;
+                for (i, it) in tmp.iter().enumerate() {
+                    if atomic_equal(&it.atomize(), &search) {
+                        out.push(Item::Integer(i as i64 + 1));
+                    }
+                }
+                self.give(tmp);
+                return Ok(None);
+            }
+            B::Name | B::LocalName | B::NamespaceUri => {
+                let n = self.node_arg_or_context(b, args, f)?;
+                Item::String(match n {
+                    None => Str::Borrowed(""),
+                    Some(n) => match b {
+                        B::Name => n.name(),
+                        B::LocalName => Str::Borrowed(n.local_name()),
+                        _ => Str::Borrowed(n.namespace()),
+                    },
+                })
+            }
+            B::Root => match self.node_arg_or_context(b, args, f)? {
+                None => return Ok(None),
+                Some(n) => Item::Node(n.root()),
+            },
+            B::Data => {
+                let start = out.len();
+                self.eval(arg(args, 0)?, f, out)?;
+                if let Some(s) = out.get_mut(start..) {
+                    for it in s.iter_mut() {
+                        if it.is_node() {
+                            *it = it.atomize();
+                        }
+                    }
+                }
+                return Ok(None);
+            }
+            B::Subsequence => {
+                let start_pos = self.double_arg(b, args, 1, f)?;
+                let len = if args.len() > 2 {
+                    Some(self.double_arg(b, args, 2, f)?)
+                } else {
+                    None
+                };
+                let mut tmp = self.take();
+                self.eval(arg(args, 0)?, f, &mut tmp)?;
+                let rs = functions::xpath_round(start_pos);
+                let end = len.map_or(f64::INFINITY, |l| rs + functions::xpath_round(l));
+                for (i, it) in tmp.iter().enumerate() {
+                    let p = (i + 1) as f64;
+                    if p >= rs && p < end {
+                        out.push(it.clone());
+                    }
+                }
+                self.give(tmp);
+                return Ok(None);
+            }
+            B::ExactlyOne | B::ZeroOrOne | B::OneOrMore => {
+                let start = out.len();
+                self.eval(arg(args, 0)?, f, out)?;
+                let n = out.len() - start;
+                let ok = match b {
+                    B::ExactlyOne => n == 1,
+                    B::ZeroOrOne => n <= 1,
+                    _ => n >= 1,
+                };
+                if !ok {
+                    let code = match b {
+                        B::ExactlyOne => "FORG0005",
+                        B::ZeroOrOne => "FORG0003",
+                        _ => "FORG0004",
+                    };
+                    return Err(err(code, format!("{}() called with {n} items", b.name())));
+                }
+                return Ok(None);
+            }
+            B::Compare => {
+                let x = self.atom_opt(arg(args, 0)?, f, What::Arg(b, 0))?;
+                let y = self.atom_opt(arg(args, 1)?, f, What::Arg(b, 1))?;
+                match (x, y) {
+                    (Some(x), Some(y)) => {
+                        let o = x.string_value().cmp(&y.string_value());
+                        Item::Integer(o as i64)
+                    }
+                    _ => return Ok(None),
+                }
+            }
+            B::Error => {
+                let msg = if args.len() > 1 {
+                    self.str_arg(b, args, 1, f)?.to_string()
+                } else {
+                    "error() called".to_string()
+                };
+                return Err(err("FOER0000", msg));
+            }
+            B::Constructor(ty) => match self.atom_opt(arg(args, 0)?, f, What::Arg(b, 0))? {
+                None => return Ok(None),
+                Some(v) => cast(&v, ty)?,
+            },
+        };
+        Ok(Some(item))
+    }
+
+    fn aggregate(&mut self, b: Builtin, items: &[Item<'a>]) -> R<Option<Item<'a>>> {
+        let mut acc: Option<Item<'a>> = None;
+        let mut count = 0i64;
+        for it in items {
+            let v = match it.atomize() {
+                Item::Untyped(s) => cast(&Item::Untyped(s), AtomicType::Double)?,
+                v => v,
+            };
+            count += 1;
+            acc = Some(match acc {
+                None => {
+                    if !v.is_numeric() && matches!(b, Builtin::Sum | Builtin::Avg) {
+                        return Err(err(
+                            "FORG0006",
+                            format!("{}() needs numeric values, not {}", b.name(), v.type_name()),
+                        ));
+                    }
+                    v
+                }
+                Some(a) => match b {
+                    Builtin::Sum | Builtin::Avg => {
+                        if !v.is_numeric() {
+                            return Err(err(
+                                "FORG0006",
+                                format!(
+                                    "{}() needs numeric values, not {}",
+                                    b.name(),
+                                    v.type_name()
+                                ),
+                            ));
+                        }
+                        arith(ArithOp::Add, &a, &v)?
+                    }
+                    _ => {
+                        if let Some(d) = v.num_f64().filter(|d| d.is_nan()) {
+                            Item::Double(d)
+                        } else if a.num_f64().is_some_and(f64::is_nan) {
+                            a
+                        } else {
+                            let op = if b == Builtin::Max {
+                                CmpOp::Gt
+                            } else {
+                                CmpOp::Lt
+                            };
+                            if value_compare(op, &v, &a)? {
+                                v
+                            } else {
+                                a
+                            }
+                        }
+                    }
+                },
+            });
+        }
+        if b == Builtin::Avg {
+            if let Some(s) = acc {
+                return Ok(Some(arith(ArithOp::Div, &s, &Item::Integer(count))?));
+            }
+        }
+        Ok(acc)
+    }
+
+    fn user_call(
+        &mut self,
+        idx: usize,
+        args: &'a [Expr],
+        f: &Focus<'a>,
+        out: &mut Vec<Item<'a>>,
+    ) -> R<()> {
+        let lib = self
+            .lib
+            .ok_or_else(|| err("XPST0017", "no function library"))?;
+        let func = lib
+            .get(idx)
+            .ok_or_else(|| err("XPST0017", "unknown function"))?;
+        if self.depth >= MAX_CALL_DEPTH {
+            return Err(err(
+                "XTDE0000",
+                format!("too deep recursion in {}", func.name),
+            ));
+        }
+        // evaluate all arguments in the caller's frame first
+        let mut values: Vec<Vec<Item<'a>>> = Vec::with_capacity(args.len());
+        for (i, a) in args.iter().enumerate() {
+            let mut v = self.take();
+            self.eval(a, f, &mut v)?;
+            if let Some(Some(ty)) = func.params.get(i).map(|p| p.1.as_ref()) {
+                v = convert(v, ty, &func.name, i)?;
+            }
+            values.push(v);
+        }
+        let saved = (self.base, self.frame_end);
+        self.base = self.frame_end;
+        self.frame_end = self.base + func.frame;
+        self.depth += 1;
+        for (i, v) in values.into_iter().enumerate() {
+            let slot = func.params.get(i).map_or(i, |p| p.0);
+            self.bind(slot, &v);
+            self.give(v);
+        }
+        let start = out.len();
+        let r = self.exec(&func.body, out);
+        self.depth -= 1;
+        (self.base, self.frame_end) = saved;
+        r?;
+        if let Some(ty) = &func.ret {
+            let produced: Vec<Item<'a>> = out.drain(start..).collect();
+            let mut converted = convert(produced, ty, &func.name, usize::MAX)?;
+            out.append(&mut converted);
+        }
+        Ok(())
+    }
+
+    /// Runs XSLT instructions of a function body (no focus).
+    fn exec(&mut self, body: &'a [Instr], out: &mut Vec<Item<'a>>) -> R<()> {
+        let none = Focus::none();
+        for ins in body {
+            match ins {
+                Instr::Sequence(e) => self.eval(e, &none, out)?,
+                Instr::Text(t) => out.push(Item::Untyped(Str::Borrowed(t))),
+                Instr::Variable { slot, value, ty } => {
+                    let mut v = self.take();
+                    match value {
+                        VarValue::Select(e) => self.eval(e, &none, &mut v)?,
+                        VarValue::Content(instrs) => {
+                            self.exec(instrs, &mut v)?;
+                            if ty.is_none() {
+                                // a temporary tree: its string value as untypedAtomic
+                                let mut s = String::new();
+                                for it in v.iter() {
+                                    it.push_str(&mut s);
+                                }
+                                v.clear();
+                                v.push(Item::Untyped(Str::from(s)));
+                            }
+                        }
+                    }
+                    if let Some(ty) = ty {
+                        v = convert(v, ty, "xsl:variable", usize::MAX)?;
+                    }
+                    self.bind(*slot, &v);
+                    self.give(v);
+                }
+                Instr::Choose(whens, otherwise) => {
+                    let mut done = false;
+                    for (test, instrs) in whens {
+                        if self.ebv(test, &none)? {
+                            self.exec(instrs, out)?;
+                            done = true;
+                            break;
+                        }
+                    }
+                    if !done {
+                        self.exec(otherwise, out)?;
+                    }
+                }
+                Instr::If(test, instrs) => {
+                    if self.ebv(test, &none)? {
+                        self.exec(instrs, out)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `normalize-space`, `upper-case`, `lower-case` of a string, borrowing when unchanged.
+fn apply_string_fn(b: Builtin, s: Str<'_>) -> Str<'_> {
+    match b {
+        Builtin::NormalizeSpace => match functions::normalize_space(&s) {
+            None => s,
+            Some(n) => Str::from(n),
+        },
+        Builtin::UpperCase => {
+            if s.is_ascii() && !s.bytes().any(|c| c.is_ascii_lowercase()) {
+                s
+            } else {
+                Str::from(s.to_uppercase())
+            }
+        }
+        Builtin::LowerCase => {
+            if s.is_ascii() && !s.bytes().any(|c| c.is_ascii_uppercase()) {
+                s
+            } else {
+                Str::from(s.to_lowercase())
+            }
+        }
+        _ => s,
+    }
+}
+
+fn arg(args: &[Expr], i: usize) -> R<&Expr> {
+    args.get(i)
+        .ok_or_else(|| err("XPST0017", "missing function argument"))
+}
+
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// `fn:replace` with XPath replacement-string syntax (`$n`, `\$`, `\\`).
+fn replace(re: &regex::Regex, s: &str, rep: &str) -> R<String> {
+    // validate the replacement string first
+    let rb = rep.as_bytes();
+    let mut i = 0;
+    while let Some(c) = rb.get(i) {
+        match c {
+            b'\\' => {
+                if !matches!(rb.get(i + 1), Some(b'\\' | b'$')) {
+                    return Err(err(
+                        "FORX0004",
+                        format!("invalid replacement string {rep:?}"),
+                    ));
+                }
+                i += 2;
+            }
+            b'$' => {
+                if !rb.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                    return Err(err(
+                        "FORX0004",
+                        format!("invalid replacement string {rep:?}"),
+                    ));
+                }
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    let groups = re.captures_len();
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for caps in re.captures_iter(s) {
+        let Some(m) = caps.get(0) else { continue };
+        out.push_str(s.get(last..m.start()).unwrap_or_default());
+        let mut i = 0;
+        while let Some(c) = rb.get(i) {
+            match c {
+                b'\\' => {
+                    if let Some(x) = rb.get(i + 1) {
+                        out.push(*x as char);
+                    }
+                    i += 2;
+                }
+                b'$' => {
+                    // longest digit sequence that is a valid group number
+                    let mut j = i + 1;
+                    let mut n = 0usize;
+                    while let Some(d) = rb.get(j).filter(|d| d.is_ascii_digit()) {
+                        let m2 = n * 10 + usize::from(d - b'0');
+                        if j > i + 1 && m2 >= groups {
+                            break;
+                        }
+                        n = m2;
+                        j += 1;
+                    }
+                    if let Some(g) = caps.get(n) {
+                        out.push_str(g.as_str());
+                    }
+                    i = j;
+                }
+                _ => {
+                    let rest = rep.get(i..).unwrap_or_default();
+                    let ch = rest.chars().next().unwrap_or('\0');
+                    out.push(ch);
+                    i += ch.len_utf8();
+                }
+            }
+        }
+        last = m.end();
+    }
+    out.push_str(s.get(last..).unwrap_or_default());
+    Ok(out)
+}
+
+fn item_matches(it: &Item<'_>, t: &ItemType) -> bool {
+    match t {
+        ItemType::AnyItem => true,
+        ItemType::Node(k) => match it {
+            Item::Node(n) => kind_matches(k, *n),
+            _ => false,
+        },
+        ItemType::Atomic(a) => atomic_instance(it, *a),
+    }
+}
+
+fn atomic_instance(it: &Item<'_>, a: AtomicType) -> bool {
+    match a {
+        AtomicType::AnyAtomic => !it.is_node(),
+        AtomicType::Untyped => matches!(it, Item::Untyped(_)),
+        AtomicType::String => matches!(it, Item::String(_)),
+        AtomicType::Boolean => matches!(it, Item::Boolean(_)),
+        AtomicType::Decimal => matches!(
+            it,
+            Item::Decimal(_) | Item::BigDecimal(_) | Item::Integer(_) | Item::BigInteger(_)
+        ),
+        AtomicType::Integer => matches!(it, Item::Integer(_) | Item::BigInteger(_)),
+        AtomicType::Double => matches!(it, Item::Double(_)),
+        AtomicType::Date => matches!(it, Item::Date(_)),
+    }
+}
+
+pub(crate) fn matches_type(v: &[Item<'_>], t: &SequenceType) -> bool {
+    if t.empty {
+        return v.is_empty();
+    }
+    let card = match t.occurrence {
+        Occurrence::One => v.len() == 1,
+        Occurrence::Optional => v.len() <= 1,
+        Occurrence::Star => true,
+        Occurrence::Plus => !v.is_empty(),
+    };
+    card && v.iter().all(|i| item_matches(i, &t.item))
+}
+
+/// XSLT/XPath function conversion rules (atomization, untypedAtomic cast, numeric promotion)
+/// followed by a type check.
+pub(crate) fn convert<'a>(
+    v: Vec<Item<'a>>,
+    t: &SequenceType,
+    func: &str,
+    arg: usize,
+) -> R<Vec<Item<'a>>> {
+    let what = if arg == usize::MAX {
+        format!("the result of {func}")
+    } else {
+        format!("the {} argument of {func}()", ordinal(arg))
+    };
+    let v = match &t.item {
+        ItemType::Atomic(a) => {
+            let mut out = Vec::with_capacity(v.len());
+            for it in v {
+                let x = match it.atomize() {
+                    Item::Untyped(s)
+                        if *a != AtomicType::AnyAtomic && *a != AtomicType::Untyped =>
+                    {
+                        cast(&Item::Untyped(s), *a)?
+                    }
+                    x => x,
+                };
+                let x = match (a, &x) {
+                    (AtomicType::Double, n) if n.is_numeric() => {
+                        Item::Double(n.num_f64().unwrap_or(f64::NAN))
+                    }
+                    _ => x,
+                };
+                if !atomic_instance(&x, *a) {
+                    return Err(err(
+                        "XPTY0004",
+                        format!(
+                            "required item type of {what} is {}; supplied value has item type {}",
+                            a.name(),
+                            x.type_name()
+                        ),
+                    ));
+                }
+                out.push(x);
+            }
+            out
+        }
+        _ => v,
+    };
+    if !matches_type(&v, t) {
+        let msg = if v.is_empty() {
+            format!("an empty sequence is not allowed as {what}")
+        } else if v.len() > 1 {
+            format!("a sequence of more than one item is not allowed as {what}")
+        } else {
+            format!("{what} does not match its declared type")
+        };
+        return Err(err("XPTY0004", msg));
+    }
+    Ok(v)
+}

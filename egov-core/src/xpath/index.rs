@@ -1,0 +1,262 @@
+//! A per-document index of elements by local name, built on first use by a dynamic context:
+//! `//x` and `x` (child) steps become range lookups instead of walks over children or the whole
+//! document, and a path whose element names do not occur in the document is known to be empty
+//! without evaluating it.
+//!
+//! Local names of name tests are interned process-wide when expressions are compiled, so a
+//! document's index resolves each name once; namespaces are compared by the document's interned
+//! pointers.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Mutex, OnceLock};
+
+use std::rc::Rc;
+
+use super::value::{Item, XNode};
+use crate::xml::{Attribute, Document, Node};
+
+/// FNV-1a (short keys; the index is per document and never exposed).
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+type Interner = OnceLock<Mutex<FnvMap<Box<str>, u32>>>;
+
+/// At most this many strings per table: a process compiling ever new expressions (names,
+/// paths) must not grow without bound. Beyond it, new strings get id 0 (= not interned: no
+/// caching or memoization for them, same results).
+const MAX_INTERNED: usize = 1 << 18;
+
+fn intern(table: &'static Interner, s: &str) -> u32 {
+    let m = table.get_or_init(|| Mutex::new(FnvMap::default()));
+    let mut m = m.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(id) = m.get(s) {
+        return *id;
+    }
+    if m.len() >= MAX_INTERNED {
+        return 0;
+    }
+    let next = m.len() as u32 + 1;
+    m.insert(s.into(), next);
+    next
+}
+
+/// Process-wide ids of the local names and namespaces used in name tests (0 is never used).
+pub(crate) fn intern_local(local: &str) -> u32 {
+    static NAMES: Interner = OnceLock::new();
+    intern(&NAMES, local)
+}
+
+/// Process-wide ids of memoizable absolute paths (by their compiled form).
+pub(crate) fn intern_path(key: &str) -> u32 {
+    static PATHS: Interner = OnceLock::new();
+    intern(&PATHS, key)
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct Entry<'a> {
+    pub id: u32,
+    pub parent: u32,
+    pub ns: usize,
+    pub node: Node<'a>,
+}
+
+pub(crate) struct DocIndex<'a> {
+    pub doc: &'a Document,
+    lists: Vec<Vec<Entry<'a>>>,
+    by_local: FnvMap<&'a str, u32>,
+    /// Interned name id → list index + 1 (0: not resolved yet; u32::MAX: absent).
+    cache: Vec<u32>,
+    /// Distinct element namespaces of the document.
+    namespaces: Vec<&'a str>,
+    /// Interned namespace id → its key in this document (0: absent; usize::MAX: unresolved).
+    ns_cache: Vec<usize>,
+    /// Attributes by local name, (owner index, attribute) in document order; built on demand.
+    attributes: Option<FnvMap<&'a str, Vec<(u32, Attribute<'a>)>>>,
+    /// Values of absolute paths (they depend on the document only), by interned path id.
+    pub memo: HashMap<u32, Rc<Vec<Item<'a>>>, BuildHasherDefault<Fnv>>,
+    /// Node sets of the step prefixes of absolute paths, by interned prefix id.
+    pub prefix_memo: HashMap<u32, Rc<Vec<XNode<'a>>>, BuildHasherDefault<Fnv>>,
+    /// Per node index: the element's name list (u32::MAX for other nodes).
+    name_of: Vec<u32>,
+    /// Values of name-only conditions by (condition id, name list): (prefix, value).
+    pub name_memo: HashMap<(u32, u32), (&'a str, bool), BuildHasherDefault<Fnv>>,
+}
+
+const EMPTY: &[Entry<'static>] = &[];
+
+impl<'a> DocIndex<'a> {
+    pub(crate) fn build(doc: &'a Document) -> Self {
+        let mut lists: Vec<Vec<Entry<'a>>> = Vec::with_capacity(128);
+        let mut name_of = vec![u32::MAX; doc.node_count()];
+        let mut by_local: FnvMap<&'a str, u32> =
+            FnvMap::with_capacity_and_hasher(128, BuildHasherDefault::default());
+        // namespace keys: 1 + position among the distinct namespace URIs ("" included)
+        let mut namespaces: Vec<&'a str> = Vec::new();
+        let mut last: (usize, usize) = (0, 0); // (pointer, key)
+        for n in doc.nodes() {
+            if !n.is_element() {
+                continue;
+            }
+            let ns = n.namespace();
+            let p = ns.as_ptr() as usize;
+            let key = if p == last.0 && last.1 != 0 {
+                last.1
+            } else {
+                let k = match namespaces.iter().position(|x| *x == ns) {
+                    Some(i) => i + 1,
+                    None => {
+                        namespaces.push(ns);
+                        namespaces.len()
+                    }
+                };
+                last = (p, k);
+                k
+            };
+            let idx = *by_local.entry(n.local_name()).or_insert_with(|| {
+                lists.push(Vec::new());
+                lists.len() as u32 - 1
+            });
+            if let Some(slot) = name_of.get_mut(n.id().index()) {
+                *slot = idx;
+            }
+            if let Some(l) = lists.get_mut(idx as usize) {
+                l.push(Entry {
+                    id: n.id().index() as u32,
+                    parent: n.parent().map_or(u32::MAX, |p| p.id().index() as u32),
+                    ns: key,
+                    node: n,
+                });
+            }
+        }
+        DocIndex {
+            doc,
+            lists,
+            by_local,
+            cache: Vec::new(),
+            namespaces,
+            ns_cache: Vec::new(),
+            attributes: None,
+            memo: HashMap::default(),
+            prefix_memo: HashMap::default(),
+            name_of,
+            name_memo: HashMap::default(),
+        }
+    }
+
+    /// Attributes with this local name, with their owner's index, in document order.
+    pub(crate) fn attributes_named(&mut self, local: &str) -> &[(u32, Attribute<'a>)] {
+        let doc = self.doc;
+        let map = self.attributes.get_or_insert_with(|| {
+            let mut m: FnvMap<&'a str, Vec<(u32, Attribute<'a>)>> = FnvMap::default();
+            for n in doc.nodes() {
+                for a in n.attributes() {
+                    m.entry(a.local_name())
+                        .or_default()
+                        .push((n.id().index() as u32, a));
+                }
+            }
+            m
+        });
+        map.get(local).map_or(&[], Vec::as_slice)
+    }
+
+    /// The name list of an element (by node index).
+    pub(crate) fn name_of(&self, node_index: usize) -> Option<u32> {
+        self.name_of
+            .get(node_index)
+            .copied()
+            .filter(|v| *v != u32::MAX)
+    }
+
+    /// Elements with this local name (interned id `id`), in document order.
+    pub(crate) fn named(&mut self, id: u32, local: &str) -> &[Entry<'a>] {
+        if id == 0 {
+            let lists = &self.lists;
+            return self
+                .by_local
+                .get(local)
+                .and_then(|i| lists.get(*i as usize))
+                .map_or(EMPTY, Vec::as_slice);
+        }
+        let slot = id as usize;
+        if self.cache.len() <= slot {
+            self.cache.resize(slot + 1, 0);
+        }
+        let mut v = self.cache.get(slot).copied().unwrap_or(0);
+        if v == 0 {
+            v = self.by_local.get(local).map_or(u32::MAX, |i| i + 1);
+            if let Some(c) = self.cache.get_mut(slot) {
+                *c = v;
+            }
+        }
+        if v == u32::MAX {
+            return EMPTY;
+        }
+        self.lists.get(v as usize - 1).map_or(EMPTY, Vec::as_slice)
+    }
+
+    /// The key elements in namespace `ns` (interned id `id`) have in this document; 0 when no
+    /// element has that namespace.
+    pub(crate) fn ns(&mut self, id: u32, ns: &str) -> usize {
+        if id == 0 {
+            return self
+                .namespaces
+                .iter()
+                .position(|d| *d == ns)
+                .map_or(0, |i| i + 1);
+        }
+        let slot = id as usize;
+        if self.ns_cache.len() <= slot {
+            self.ns_cache.resize(slot + 1, usize::MAX);
+        }
+        match self.ns_cache.get(slot).copied() {
+            Some(k) if k != usize::MAX => k,
+            _ => {
+                let k = self
+                    .namespaces
+                    .iter()
+                    .position(|d| *d == ns)
+                    .map_or(0, |i| i + 1);
+                if let Some(c) = self.ns_cache.get_mut(slot) {
+                    *c = k;
+                }
+                k
+            }
+        }
+    }
+}
+
+/// One past the last node index of `n`'s subtree.
+pub(crate) fn subtree_end(n: Node<'_>) -> usize {
+    let mut cur = n;
+    loop {
+        if let Some(next) = cur.next_sibling() {
+            return next.id().index();
+        }
+        match cur.parent() {
+            Some(p) => cur = p,
+            None => return n.document().node_count(),
+        }
+    }
+}

@@ -1,0 +1,393 @@
+//! XSLT match patterns (`a/b[p]`, `//x`, `/ubl:Invoice`, `@x`, `p:*`, `(A | B)/c[p]`), matched
+//! backwards from the candidate node: the last step must match the node, then each earlier step
+//! its parent (`/`) or some ancestor (`//`).
+
+use std::sync::Arc;
+
+use super::ast::*;
+use super::eval::{test_matches, visit_axis, Ev, Focus};
+use super::parser::{static_error, Parser};
+use super::value::XNode;
+use super::xslt::FunctionLibrary;
+use super::{DynamicContext, StaticContext};
+use crate::xml::NodeKind;
+use crate::Error;
+
+/// How a step relates to the step before it (or, for the first step, to the root).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sep {
+    /// First step of `/a…`: the node's parent is the document node.
+    Root,
+    /// First step of a relative or `//` pattern: any node with a parent.
+    Any,
+    /// First step that is a parenthesised group: no condition.
+    None,
+    /// `/`
+    Child,
+    /// `//`
+    Desc,
+}
+
+#[derive(Debug)]
+enum PStepKind {
+    /// Child (false) or attribute (true) axis with a node test.
+    Test(bool, NodeTest),
+    Group(Vec<PPath>),
+}
+
+#[derive(Debug)]
+struct PStep {
+    sep: Sep,
+    kind: PStepKind,
+    preds: Vec<Pred>,
+    positional: bool,
+}
+
+#[derive(Debug)]
+struct PPath {
+    /// Empty for the pattern `/` (matches the document node).
+    steps: Vec<PStep>,
+}
+
+/// What kind of node a pattern can match, for indexing rules by the last step of their pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum MatchKey {
+    /// Elements with this local name (the namespace is checked when matching).
+    Element(String),
+    /// Any element.
+    AnyElement,
+    /// Attributes with this local name.
+    Attribute(String),
+    /// Any attribute.
+    AnyAttribute,
+    /// Other nodes (text, comments, PIs, the document node).
+    Other,
+}
+
+/// A compiled XSLT match pattern. `Send + Sync`.
+///
+/// ```
+/// use egov_core::xml::Document;
+/// use egov_core::xpath::{DynamicContext, Pattern, StaticContext};
+///
+/// let doc = Document::parse_default(b"<a><b x='1'><c/></b><c/></a>")?;
+/// let p = Pattern::compile("b/c | @x", &StaticContext::new())?;
+/// let mut ctx = DynamicContext::new();
+/// let matched: Vec<String> = doc
+///     .nodes()
+///     .filter(|n| p.matches_node(*n, &mut ctx))
+///     .map(|n| n.path())
+///     .collect();
+/// assert_eq!(matched, ["/a/b[1]/c[1]"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Pattern {
+    source: Box<str>,
+    alts: Vec<PPath>,
+    locals: usize,
+    functions: Option<Arc<FunctionLibrary>>,
+}
+
+fn convert(e: Expr, src: &str) -> Result<Vec<PPath>, Error> {
+    let bad = |m: &str| static_error(src, 0, format!("not a valid pattern: {m}"));
+    match e {
+        Expr::Union(a, b) => {
+            let mut v = convert(*a, src)?;
+            v.extend(convert(*b, src)?);
+            Ok(v)
+        }
+        Expr::Root => Ok(vec![PPath { steps: Vec::new() }]),
+        Expr::Filter(inner, preds) => {
+            let alts = convert(*inner, src)?;
+            if preds.iter().any(positional_group_pred) {
+                return Err(bad("positional predicates on a parenthesised pattern"));
+            }
+            Ok(vec![PPath {
+                steps: vec![PStep {
+                    sep: Sep::None,
+                    kind: PStepKind::Group(alts),
+                    preds,
+                    positional: false,
+                }],
+            }])
+        }
+        Expr::Path(p) => {
+            let p = *p;
+            let mut steps = Vec::new();
+            let mut sep = match p.start {
+                PathStart::Root => Sep::Root,
+                PathStart::Context => Sep::Any,
+                PathStart::Expr(e) => {
+                    let (inner, preds) = match *e {
+                        Expr::Filter(i, preds) => (*i, preds),
+                        other => (other, Vec::new()),
+                    };
+                    if preds.iter().any(positional_group_pred) {
+                        return Err(bad("positional predicates on a parenthesised pattern"));
+                    }
+                    steps.push(PStep {
+                        sep: Sep::None,
+                        kind: PStepKind::Group(convert(inner, src)?),
+                        preds,
+                        positional: false,
+                    });
+                    Sep::Child
+                }
+            };
+            for s in p.steps {
+                match s.kind {
+                    StepKind::Axis(Axis::DescendantOrSelf, NodeTest::Kind(KindTest::AnyNode))
+                        if s.preds.is_empty() =>
+                    {
+                        sep = if sep == Sep::Root {
+                            Sep::Any
+                        } else {
+                            Sep::Desc
+                        };
+                    }
+                    StepKind::Axis(
+                        axis @ (Axis::Child
+                        | Axis::Attribute
+                        | Axis::Descendant
+                        | Axis::DescendantOrSelfAttribute),
+                        test,
+                    ) => {
+                        let this_sep =
+                            if matches!(axis, Axis::Descendant | Axis::DescendantOrSelfAttribute) {
+                                if sep == Sep::Root || sep == Sep::Any {
+                                    Sep::Any
+                                } else {
+                                    Sep::Desc
+                                }
+                            } else {
+                                sep
+                            };
+                        let positional = s.preds.iter().any(|p| p.kind != PredKind::Bool);
+                        steps.push(PStep {
+                            sep: this_sep,
+                            kind: PStepKind::Test(axis.is_attribute(), test),
+                            preds: s.preds,
+                            positional,
+                        });
+                        sep = Sep::Child;
+                    }
+                    _ => return Err(bad("only child, attribute and // steps are allowed")),
+                }
+            }
+            if steps.is_empty() {
+                return Err(bad("empty pattern"));
+            }
+            Ok(vec![PPath { steps }])
+        }
+        _ => Err(bad("expected a path or a union of paths")),
+    }
+}
+
+/// Predicates on a parenthesised pattern are evaluated for the node alone (position 1 of 1);
+/// ones that ask for the position cannot be supported that way.
+fn positional_group_pred(p: &Pred) -> bool {
+    matches!(p.kind, PredKind::Index(_)) || p.expr.uses_position()
+}
+
+impl Pattern {
+    /// Compiles an XSLT match pattern.
+    pub fn compile(pattern: &str, ctx: &StaticContext) -> Result<Pattern, Error> {
+        let sigs = ctx.function_sigs();
+        let mut p = Parser::new(pattern, ctx, sigs, &[], 0)?;
+        let e = p.parse_all()?;
+        let mut alts = convert(e, pattern)?;
+        for a in &mut alts {
+            wrap_path(a);
+        }
+        Ok(Pattern {
+            source: pattern.into(),
+            alts,
+            locals: p.max_slot,
+            functions: ctx.functions_arc(),
+        })
+    }
+
+    /// The pattern as given.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The kinds of node the pattern can match (for indexing).
+    pub fn keys(&self) -> Vec<MatchKey> {
+        let mut out = Vec::new();
+        for a in &self.alts {
+            path_keys(a, &mut out);
+        }
+        out.dedup();
+        out
+    }
+
+    /// True when the node matches. Dynamic errors while evaluating predicates make the pattern
+    /// not match (XSLT 3.0 §5.5.4).
+    pub fn matches<'a>(&'a self, node: XNode<'a>, ctx: &mut DynamicContext<'a>) -> bool {
+        let DynamicContext {
+            variables, scratch, ..
+        } = ctx;
+        while scratch.locals.len() < self.locals {
+            scratch.locals.push(Vec::new());
+        }
+        let mut ev = Ev {
+            vars: variables,
+            sc: scratch,
+            lib: self.functions.as_deref(),
+            base: 0,
+            frame_end: self.locals,
+            depth: 0,
+        };
+        self.alts.iter().any(|a| match_path(&mut ev, a, node))
+    }
+
+    /// [`Pattern::matches`] for a tree node.
+    pub fn matches_node<'a>(
+        &'a self,
+        node: crate::xml::Node<'a>,
+        ctx: &mut DynamicContext<'a>,
+    ) -> bool {
+        self.matches(XNode::Node(node), ctx)
+    }
+}
+
+/// Marks the name-only parts of boolean predicates for per-name caching.
+fn wrap_path(p: &mut PPath) {
+    for s in &mut p.steps {
+        if let PStepKind::Group(alts) = &mut s.kind {
+            for a in alts {
+                wrap_path(a);
+            }
+        }
+        for pr in &mut s.preds {
+            if pr.kind == PredKind::Bool {
+                let e = std::mem::replace(&mut pr.expr, Expr::Seq(Vec::new()));
+                pr.expr = e.wrap_name_only();
+            }
+        }
+    }
+}
+
+fn path_keys(p: &PPath, out: &mut Vec<MatchKey>) {
+    let Some(last) = p.steps.last() else {
+        out.push(MatchKey::Other);
+        return;
+    };
+    match &last.kind {
+        PStepKind::Group(alts) => {
+            for a in alts {
+                path_keys(a, out);
+            }
+        }
+        PStepKind::Test(attr, test) => {
+            let k = match (attr, test) {
+                (false, NodeTest::Name(_, l, _, _)) => MatchKey::Element(l.to_string()),
+                (false, NodeTest::LocalWildcard(l)) => MatchKey::Element(l.to_string()),
+                (false, NodeTest::Any | NodeTest::NsWildcard(_)) => MatchKey::AnyElement,
+                (false, NodeTest::Kind(KindTest::Element)) => MatchKey::AnyElement,
+                (true, NodeTest::Name(_, l, _, _)) => MatchKey::Attribute(l.to_string()),
+                (true, NodeTest::LocalWildcard(l)) => MatchKey::Attribute(l.to_string()),
+                (true, _) => MatchKey::AnyAttribute,
+                (false, NodeTest::Kind(KindTest::Attribute)) => MatchKey::AnyAttribute,
+                (false, NodeTest::Kind(KindTest::AnyNode)) => {
+                    out.push(MatchKey::AnyElement);
+                    MatchKey::Other
+                }
+                (false, NodeTest::Kind(_)) => MatchKey::Other,
+            };
+            out.push(k);
+        }
+    }
+}
+
+fn match_path<'a>(ev: &mut Ev<'a, '_>, p: &'a PPath, node: XNode<'a>) -> bool {
+    if p.steps.is_empty() {
+        return matches!(node, XNode::Node(n) if n.kind() == NodeKind::Document);
+    }
+    match_at(ev, p, p.steps.len() - 1, node)
+}
+
+fn match_at<'a>(ev: &mut Ev<'a, '_>, p: &'a PPath, k: usize, node: XNode<'a>) -> bool {
+    let Some(step) = p.steps.get(k) else {
+        return false;
+    };
+    if !step_matches(ev, step, node) {
+        return false;
+    }
+    match step.sep {
+        Sep::None => true,
+        Sep::Root => node
+            .parent()
+            .is_some_and(|q| matches!(q, XNode::Node(n) if n.kind() == NodeKind::Document)),
+        Sep::Any => node.parent().is_some(),
+        Sep::Child => match (node.parent(), k.checked_sub(1)) {
+            (Some(q), Some(j)) => match_at(ev, p, j, q),
+            _ => false,
+        },
+        Sep::Desc => {
+            let Some(j) = k.checked_sub(1) else {
+                return false;
+            };
+            let mut cur = node.parent();
+            while let Some(q) = cur {
+                if match_at(ev, p, j, q) {
+                    return true;
+                }
+                cur = q.parent();
+            }
+            false
+        }
+    }
+}
+
+fn step_matches<'a>(ev: &mut Ev<'a, '_>, step: &'a PStep, node: XNode<'a>) -> bool {
+    match &step.kind {
+        PStepKind::Group(alts) => {
+            if !alts.iter().any(|a| match_path(ev, a, node)) {
+                return false;
+            }
+        }
+        PStepKind::Test(attr, test) => {
+            let kind_ok = match node {
+                XNode::Attr(_) => *attr,
+                XNode::Node(n) => {
+                    !*attr && n.kind() != NodeKind::Document && !XNode::is_text_continuation(&n)
+                }
+            };
+            if !kind_ok || !test_matches(test, node, *attr) {
+                return false;
+            }
+            if step.positional {
+                // evaluate the predicates over the node's siblings on the step's axis
+                let Some(parent) = node.parent() else {
+                    return false;
+                };
+                let axis = if *attr { Axis::Attribute } else { Axis::Child };
+                let mut cands = Vec::new();
+                visit_axis(axis, parent, |n| {
+                    if test_matches(test, n, *attr) {
+                        cands.push(n);
+                    }
+                    true
+                });
+                for p in &step.preds {
+                    if ev.filter_nodes(p, &mut cands).is_err() {
+                        return false;
+                    }
+                }
+                return cands.contains(&node);
+            }
+        }
+    }
+    let focus = Focus::node(node, 1, 1);
+    step.preds.iter().all(|p| {
+        if p.kind == PredKind::Bool {
+            ev.ebv(&p.expr, &focus).unwrap_or(false)
+        } else {
+            let mut one = vec![node];
+            ev.filter_nodes(p, &mut one).is_ok() && !one.is_empty()
+        }
+    })
+}

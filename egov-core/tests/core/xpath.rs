@@ -1,0 +1,675 @@
+//! The XPath 2.0 engine: Saxon (schema-unaware) semantics of the constructs schematron rules use.
+
+use std::sync::Arc;
+
+use egov_core::xml::Document;
+use egov_core::xpath::{
+    DynamicContext, FunctionLibrary, Item, MatchKey, Pattern, StaticContext, XNode, XPath,
+};
+
+const DOC: &str = r#"<inv:Invoice xmlns:inv="urn:inv" xmlns:c="urn:c">
+  <c:ID>R-1</c:ID>
+  <c:Note>first</c:Note>
+  <c:Note>  two   words </c:Note>
+  <c:Line id="1"><c:Amount currency="EUR">10.10</c:Amount><c:Qty>3</c:Qty></c:Line>
+  <c:Line id="2"><c:Amount currency="EUR">0.20</c:Amount><c:Qty>1.5</c:Qty></c:Line>
+  <c:Line id="3"><c:Amount currency="USD">-5</c:Amount><c:Qty>abc</c:Qty></c:Line>
+  <c:Date>2024-02-29</c:Date>
+  <c:Empty/>
+</inv:Invoice>"#;
+
+fn ctx() -> StaticContext {
+    let mut c = StaticContext::new();
+    c.bind_namespace("inv", "urn:inv");
+    c.bind_namespace("c", "urn:c");
+    c
+}
+
+fn eval_str(doc: &Document, expr: &str) -> Result<String, String> {
+    let x = XPath::compile(expr, &ctx()).map_err(|e| e.to_string())?;
+    let mut d = DynamicContext::for_document(doc);
+    x.evaluate_string(&mut d).map_err(|e| e.to_string())
+}
+
+fn eval_bool(doc: &Document, expr: &str) -> Result<bool, String> {
+    let x = XPath::compile(expr, &ctx()).map_err(|e| e.to_string())?;
+    let mut d = DynamicContext::for_document(doc);
+    x.evaluate_boolean(&mut d).map_err(|e| e.to_string())
+}
+
+fn doc() -> Document {
+    Document::parse_default(DOC.as_bytes()).unwrap()
+}
+
+#[track_caller]
+fn s(expr: &str, expected: &str) {
+    let d = doc();
+    assert_eq!(eval_str(&d, expr).unwrap(), expected, "{expr}");
+}
+
+#[track_caller]
+fn t(expr: &str) {
+    let d = doc();
+    assert!(eval_bool(&d, expr).unwrap(), "{expr} should be true");
+}
+
+#[track_caller]
+fn f(expr: &str) {
+    let d = doc();
+    assert!(!eval_bool(&d, expr).unwrap(), "{expr} should be false");
+}
+
+#[track_caller]
+fn dyn_err(expr: &str, code: &str) {
+    let d = doc();
+    let e = eval_str(&d, expr).unwrap_err();
+    assert!(e.starts_with(code), "{expr}: expected {code}, got {e}");
+}
+
+#[test]
+fn paths_and_axes() {
+    s("count(//c:Line)", "3");
+    s("count(/inv:Invoice/c:Line/@id)", "3");
+    s("/inv:Invoice/c:Line[2]/@id", "2");
+    s("/inv:Invoice/c:Line[last()]/@id", "3");
+    s("/inv:Invoice/c:Line[@id = '2']/c:Qty", "1.5");
+    s("//c:Amount[. > 1]/../@id", "1");
+    s("//c:Qty[. = '1.5']/preceding-sibling::c:Amount", "0.20");
+    s("(//c:Line)[1]/following-sibling::c:Line[1]/@id", "2");
+    s("count(//c:Amount/ancestor::*)", "4");
+    s("name(//c:Amount[1]/ancestor::*[last()])", "inv:Invoice");
+    s("count(//c:Qty/preceding::c:Amount)", "3");
+    s("local-name(/*)", "Invoice");
+    s("count(/inv:Invoice/c:*)", "8");
+    s("count(//*[not(*) and not(normalize-space())])", "1");
+    s("count(/inv:Invoice/c:Line/self::c:Line)", "3");
+    s("string(/inv:Invoice/c:Line[1]/c:Amount/@currency)", "EUR");
+    s("count(//c:Line/c:Amount/@currency[. = 'EUR'])", "2");
+    s("count(//c:Note/text())", "2");
+    s("count(/inv:Invoice/node())", "17");
+    // function calls as steps
+    s("string-join(//c:Line/substring(@id, 1, 1), ',')", "1,2,3");
+    s(
+        "sum(//c:Line[position() < 3]/c:Amount/xs:decimal(.))",
+        "10.3",
+    );
+    // union, intersect, except
+    s("count(//c:ID | //c:Note | //c:ID)", "3");
+    s("count(//c:Line intersect //c:Line[@id > 1])", "2");
+    s("count(//c:Line except //c:Line[@id > 1])", "1");
+}
+
+#[test]
+fn untyped_comparisons() {
+    // untypedAtomic vs numeric: compared as xs:double
+    t("//c:Line[1]/c:Amount = 10.1");
+    t("//c:Line[1]/c:Amount = '10.10'");
+    f("//c:Line[1]/c:Amount = '10.1'");
+    t("//c:Line[2]/c:Qty > 1");
+    // existential semantics
+    t("//c:Amount = 0.2");
+    t("//c:Amount != 0.2");
+    f("//c:Missing = //c:Missing");
+    f("//c:Missing != 'x'");
+    // a non-numeric untyped value compared with a number is a dynamic error
+    dyn_err("//c:Line[3]/c:Qty > 1", "FORG0001");
+    // value comparisons compare untypedAtomic as string
+    t("//c:ID eq 'R-1'");
+    dyn_err("//c:Note eq 'first'", "XPTY0004");
+    dyn_err("'1' = 1", "XPTY0004");
+    t("xs:date(//c:Date) > xs:date('2024-02-28')");
+    dyn_err("xs:date('2023-02-29')", "FORG0001");
+}
+
+#[test]
+fn decimal_and_double_arithmetic() {
+    s("0.1 + 0.2", "0.3");
+    t("0.1 + 0.2 = 0.3");
+    // untyped operands become doubles
+    s("//c:Line[2]/c:Amount + 0.1", "0.30000000000000004");
+    s("xs:decimal(//c:Line[2]/c:Amount) + 0.1", "0.3");
+    s("10 div 4", "2.5");
+    s("1 div 3", "0.333333333333333333");
+    s("2 div 3", "0.666666666666666667");
+    s("-1 div 3", "-0.333333333333333333");
+    s("7 idiv 2", "3");
+    s("-7 idiv 2", "-3");
+    s("-7 mod 2", "-1");
+    s("7.5 mod 2", "1.5");
+    s("1e0 div 0", "INF");
+    dyn_err("1 div 0", "FOAR0001");
+    dyn_err("1.5 idiv 0", "FOAR0001");
+    s("1.0e7", "1.0E7");
+    s("123456.5e0", "123456.5");
+    s("0.0000001e0", "1.0E-7");
+    s("xs:double('1.5') * 2", "3");
+    s("-(3)", "-3");
+    s("3 * -2", "-6");
+    // exact decimal sums where doubles drift
+    s("sum((0.1, 0.2, 0.3))", "0.6");
+    s("sum((0.1e0, 0.2e0, 0.3e0))", "0.6000000000000001");
+    s("sum(())", "0");
+    s("sum(//c:Line/c:Amount)", "5.299999999999999");
+    // big integers (IBAN check digits)
+    s("xs:integer('3214282912345698765432161182') mod 97", "1");
+    s(
+        "xs:integer('123456789012345678901234567890123456789012') mod 97",
+        "96",
+    );
+    s(
+        "xs:decimal('123456789012345678901234567890123456789012.5') * 2",
+        "246913578024691357802469135780246913578025",
+    );
+    s("9223372036854775807 + 1", "9223372036854775808");
+    dyn_err("xs:decimal('abc')", "FORG0001");
+    dyn_err("xs:integer('1.0')", "FORG0001");
+    s("xs:integer(' 42 ')", "42");
+    s("xs:decimal(' -1.50 ')", "-1.5");
+    s("xs:integer(2.9)", "2");
+    s(
+        "xs:decimal(0.1e0)",
+        "0.1000000000000000055511151231257827021181583404541015625",
+    );
+}
+
+#[test]
+fn rounding() {
+    s("round(2.5)", "3");
+    s("round(-2.5)", "-2");
+    s("round(-2.51)", "-3");
+    s("round(2.4999)", "2");
+    s("round(1.005 * 100) div 100", "1.01");
+    s("round(1.005e0 * 100) div 100", "1");
+    s("round(-0.4e0)", "-0");
+    s("round-half-to-even(2.5)", "2");
+    s("round-half-to-even(3.5)", "4");
+    s("round-half-to-even(1.2345, 2)", "1.23");
+    s("round-half-to-even(1.235, 2)", "1.24");
+    s("floor(-1.5)", "-2");
+    s("ceiling(-1.5)", "-1");
+    s("abs(-1.5)", "1.5");
+    s("round(xs:decimal('10.125') * 10 * 10) div 100", "10.13");
+}
+
+#[test]
+fn numbers_and_strings() {
+    s("number('abc')", "NaN");
+    s("number('  12 ')", "12");
+    s("number(())", "NaN");
+    f("number('abc') = number('abc')");
+    t("number('abc') != 1");
+    s("string(1.50)", "1.5");
+    s("string(-0.0)", "0");
+    s("string(true())", "true");
+    s("concat('a', 1, 2.50, ())", "a12.5");
+    s("normalize-space(//c:Note[2])", "two words");
+    s("string-length(normalize-space(//c:Note[2]))", "9");
+    s("substring('12345', 2, 3)", "234");
+    s("substring('12345', 0, 3)", "12");
+    s("substring('12345', 1.5, 2.6)", "234");
+    s("substring('12345', 0 div 0e0, 3)", "");
+    s("substring-before('a-b-c', '-')", "a");
+    s("substring-after('a-b-c', '-')", "b-c");
+    s("substring-after('abc', '')", "abc");
+    s("translate('bar', 'abc', 'ABC')", "BAr");
+    s("translate('--aaa--', 'abc-', 'ABC')", "AAA");
+    s("upper-case('straße')", "STRASSE");
+    s("lower-case('ÄB')", "äb");
+    s("string-join(tokenize('a, b,c', ',\\s*'), '|')", "a|b|c");
+    s("count(tokenize('', ','))", "0");
+    s("count(tokenize(',a,', ','))", "3");
+    s(
+        "replace('2024-01-15', '(\\d+)-(\\d+)-(\\d+)', '$3.$2.$1')",
+        "15.01.2024",
+    );
+    s("replace('a.b', '\\.', '\\$')", "a$b");
+    dyn_err("replace('abc', 'x*', '')", "FORX0003");
+    dyn_err("replace('abc', 'b', '\\n')", "FORX0004");
+    s(
+        "string-join(for $c in string-to-codepoints('AZ') return string($c), ',')",
+        "65,90",
+    );
+    s("codepoints-to-string((72, 105))", "Hi");
+    dyn_err("codepoints-to-string(0)", "FOCH0001");
+    s(
+        "count(distinct-values(('a', 'b', 'a', //c:ID, 'R-1')))",
+        "3",
+    );
+    s("string-join(reverse(('a', 'b', 'c')), '')", "cba");
+    s(
+        "string-join(for $i in index-of(('a', 'b', 'a'), 'a') return string($i), ',')",
+        "1,3",
+    );
+}
+
+#[test]
+fn quantified_for_if_ranges() {
+    t("some $l in //c:Line satisfies $l/@id = '2'");
+    f("every $l in //c:Line satisfies $l/c:Amount/@currency = 'EUR'");
+    t("every $x in () satisfies false()");
+    f("some $x in () satisfies true()");
+    t("some $code in tokenize('49 59', '\\s') satisfies $code = '59'");
+    s(
+        "string-join(for $i in 1 to 3 return string($i * 2), ' ')",
+        "2 4 6",
+    );
+    s("sum(for $i in (0 to 3) return $i)", "6");
+    s("count(5 to 1)", "0");
+    s("if (//c:Missing) then 'y' else 'n'", "n");
+    s("if (//c:ID) then 'y' else 'n'", "y");
+    s("max((1, 3, 2))", "3");
+    s("min(('b', 'a'))", "a");
+    s("avg((1, 2))", "1.5");
+    s("(1, 2, 3)[2]", "2");
+    s("(1, 2, 3)[. > 1][1]", "2");
+    s("(4, 5, 6)[last()]", "6");
+    s("count((1, 2, 3)[position() = (1, 3)])", "2");
+}
+
+#[test]
+fn casts_and_castable() {
+    t("'12' castable as xs:integer");
+    f("'1.2' castable as xs:integer");
+    f("() castable as xs:integer");
+    t("() castable as xs:integer?");
+    t("'abc' castable as xs:string");
+    t("('true' cast as xs:boolean) = true()");
+    t("('0' cast as xs:boolean) = false()");
+    dyn_err("'yes' cast as xs:boolean", "FORG0001");
+    dyn_err("() cast as xs:boolean", "XPTY0004");
+    t("1 instance of xs:integer");
+    t("1 instance of xs:decimal");
+    f("1.0 instance of xs:integer");
+    t("(1, 2) instance of xs:integer+");
+    t("//c:ID instance of element()");
+}
+
+#[test]
+fn cardinality_errors_are_dynamic_errors() {
+    // what duplicated BT-1 does to normalize-space(cbc:ID)
+    dyn_err("normalize-space(//c:Note)", "XPTY0004");
+    let d = doc();
+    let e = eval_str(&d, "normalize-space(//c:Note)").unwrap_err();
+    assert!(e.contains("more than one item"), "{e}");
+    dyn_err("xs:decimal(//c:Amount)", "XPTY0004");
+    dyn_err("//c:Amount + 1", "XPTY0004");
+    dyn_err("string-length(1)", "XPTY0004");
+    dyn_err("(1, 2) and true()", "FORG0006");
+    // errors in branches not taken are not raised
+    t("true() or xs:decimal('x')");
+    f("false() and xs:decimal('x')");
+    // existence tests stop before the offending item
+    t("exists(//c:Line/xs:decimal(c:Qty))");
+}
+
+#[test]
+fn regex_translation() {
+    t("matches('abc', 'b')"); // unanchored
+    f("matches('abc', '^b')");
+    t("matches('ABC', 'b', 'i')");
+    t("matches('a\nb', '^b$', 'm')");
+    f("matches('a\nb', '^b$')");
+    f("matches('a\nb', 'a.b')");
+    t("matches('a\nb', 'a.b', 's')");
+    t("matches('a b', 'a b')");
+    t("matches('ab', 'a b', 'x')");
+    // character class subtraction
+    t("matches('b', '^[a-z-[aeiou]]$')");
+    f("matches('e', '^[a-z-[aeiou]]$')");
+    t("matches('E', '^[^a-z-[E]]$') = false()");
+    // \s is XML whitespace only, \d any Unicode digit
+    f("matches('\u{A0}', '\\s')");
+    t("matches('٣', '^\\d$')");
+    // XML name characters
+    t("matches('_a1', '^\\i\\c*$')");
+    f("matches('1a', '^\\i\\c*$')");
+    t("matches('a.b', '^[\\w.]+$')");
+    t("matches('x{', '\\{')");
+    t("matches('IBAN DE12', '^[A-Z]{4} [A-Z]{2}[0-9]{2}$')");
+    // untranslatable regexes are static errors when literal …
+    assert!(XPath::compile("matches('a', '(a)\\1')", &ctx()).is_err());
+    assert!(XPath::compile("matches('a', 'a', 'z')", &ctx()).is_err());
+    assert!(XPath::compile("matches('a', '[a')", &ctx()).is_err());
+    // … and dynamic errors when computed
+    dyn_err("matches('a', concat('[', 'a'))", "FORX0002");
+}
+
+#[test]
+fn static_errors() {
+    for bad in [
+        "",
+        "1 +",
+        "foo(",
+        "unknown-function(1)",
+        "$undeclared",
+        "x:y",
+        "'unterminated",
+        "1 = 2 = 3",
+        "for $x in (1) satisfies $x",
+        "(((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))",
+    ] {
+        let e = XPath::compile(bad, &ctx());
+        assert!(
+            matches!(e, Err(egov_core::Error::XPath { .. })),
+            "{bad:?} should not compile"
+        );
+    }
+}
+
+#[test]
+fn strings_with_doubled_quotes_and_comments() {
+    s("'it''s'", "it's");
+    s("\"say \"\"hi\"\"\"", "say \"hi\"");
+    s("(: comment (: nested :) :) 1 + 1", "2");
+}
+
+#[test]
+fn variables_and_functions() {
+    let d = doc();
+    let mut sc = ctx();
+    let slot = sc.declare_variable("currency");
+    sc.bind_namespace("u", "utils");
+    let lib = FunctionLibrary::from_xslt(
+        [
+            r#"<function xmlns="http://www.w3.org/1999/XSL/Transform" name="u:slack" as="xs:boolean">
+                 <param name="exp" as="xs:decimal"/>
+                 <param name="val" as="xs:decimal"/>
+                 <param name="slack" as="xs:decimal"/>
+                 <sequence select="xs:decimal($exp + $slack) &gt;= $val and xs:decimal($exp - $slack) &lt;= $val"/>
+               </function>"#,
+            r#"<xsl:function name="u:fact" as="xs:integer"><xsl:param name="n" as="xs:integer"/>
+                 <xsl:choose>
+                   <xsl:when test="$n le 1"><xsl:sequence select="1"/></xsl:when>
+                   <xsl:otherwise><xsl:variable name="m" select="$n - 1"/><xsl:sequence select="$n * u:fact($m)"/></xsl:otherwise>
+                 </xsl:choose>
+               </xsl:function>"#,
+            r#"<function xmlns="http://www.w3.org/1999/XSL/Transform" name="u:letters" as="xs:boolean">
+                 <param name="arg" as="xs:string?"/>
+                 <variable name="allowed">ABC</variable>
+                 <sequence select="string-length(translate($arg, $allowed, '')) = 0"/>
+               </function>"#,
+        ],
+        &sc,
+    )
+    .unwrap();
+    assert_eq!(lib.len(), 3);
+    sc.set_functions(Arc::new(lib));
+    let run = |expr: &str| -> Result<String, String> {
+        let x = XPath::compile(expr, &sc).map_err(|e| e.to_string())?;
+        let mut dc = DynamicContext::for_document(&d);
+        dc.set_variable(slot, vec![Item::String("EUR".into())]);
+        x.evaluate_string(&mut dc).map_err(|e| e.to_string())
+    };
+    assert_eq!(
+        run("count(//c:Amount[@currency = $currency])").unwrap(),
+        "2"
+    );
+    assert_eq!(run("u:slack(10.00, 10.02, 0.02)").unwrap(), "true");
+    assert_eq!(run("u:slack(10.00, 10.03, 0.02)").unwrap(), "false");
+    // untypedAtomic arguments are cast to the declared xs:decimal
+    assert_eq!(
+        run("u:slack(//c:Line[1]/c:Amount, 10.1, 0)").unwrap(),
+        "true"
+    );
+    // a double is not promoted to xs:decimal: type error
+    assert!(run("u:slack(1e0, 1, 0)")
+        .unwrap_err()
+        .starts_with("XPTY0004"));
+    // an empty sequence for a required parameter
+    assert!(run("u:slack((), 1, 0)")
+        .unwrap_err()
+        .starts_with("XPTY0004"));
+    assert_eq!(run("u:fact(20)").unwrap(), "2432902008176640000");
+    assert_eq!(run("u:fact(25)").unwrap(), "15511210043330985984000000");
+    assert_eq!(run("u:letters('CAB')").unwrap(), "true");
+    assert_eq!(run("u:letters('CAD')").unwrap(), "false");
+    assert!(XPath::compile("u:nope(1)", &sc).is_err());
+}
+
+#[test]
+fn patterns_match_backwards() {
+    let d = doc();
+    let sc = ctx();
+    let matched = |pat: &str| -> Vec<String> {
+        let p = Pattern::compile(pat, &sc).unwrap();
+        let mut dc = DynamicContext::new();
+        let mut out = Vec::new();
+        for n in d.nodes() {
+            if p.matches(XNode::Node(n), &mut dc) {
+                out.push(n.path());
+            }
+            for a in n.attributes() {
+                if p.matches(XNode::Attr(a), &mut dc) {
+                    out.push(a.path());
+                }
+            }
+        }
+        out
+    };
+    assert_eq!(matched("c:ID"), ["/inv:Invoice/c:ID[1]"]);
+    assert_eq!(matched("/inv:Invoice/c:ID"), ["/inv:Invoice/c:ID[1]"]);
+    assert!(matched("/c:ID").is_empty());
+    assert_eq!(matched("//c:Amount").len(), 3);
+    assert_eq!(matched("inv:Invoice//c:Amount").len(), 3);
+    assert_eq!(
+        matched("c:Line[@id = '2']/c:Amount"),
+        ["/inv:Invoice/c:Line[2]/c:Amount[1]"]
+    );
+    assert_eq!(matched("c:Line[2]"), ["/inv:Invoice/c:Line[2]"]);
+    assert_eq!(
+        matched("c:Line[last()]/@id"),
+        ["/inv:Invoice/c:Line[3]/@id"]
+    );
+    assert_eq!(matched("c:Amount/@currency").len(), 3);
+    assert_eq!(matched("@currency[. = 'USD']").len(), 1);
+    assert_eq!(matched("c:*[ends-with(name(), 'ount')]").len(), 3);
+    assert_eq!(matched("/").len(), 1);
+    assert_eq!(
+        matched("(/inv:Invoice | /inv:CreditNote)/c:ID"),
+        ["/inv:Invoice/c:ID[1]"]
+    );
+    assert_eq!(
+        matched(
+            "(/inv:Invoice[c:ID = 'R-1']/c:Line | /x:y)[@id > 1]/c:Qty"
+                .replace("| /x:y", "")
+                .as_str()
+        ),
+        [
+            "/inv:Invoice/c:Line[2]/c:Qty[1]",
+            "/inv:Invoice/c:Line[3]/c:Qty[1]"
+        ]
+    );
+    assert_eq!(matched("c:Note/text()").len(), 2);
+    // a predicate that raises a dynamic error does not match
+    assert!(matched("c:Line[xs:decimal(c:Qty) > 0]").len() == 2);
+    // keys for indexing
+    let p = Pattern::compile("c:Amount | c:Line/@id | //c:*[1]", &sc).unwrap();
+    assert_eq!(
+        p.keys(),
+        [
+            MatchKey::Element("Amount".into()),
+            MatchKey::Attribute("id".into()),
+            MatchKey::AnyElement
+        ]
+    );
+    for bad in ["1 + 2", "c:Line/..", "$x", "following-sibling::c:Line"] {
+        assert!(
+            Pattern::compile(bad, &sc).is_err(),
+            "{bad} is not a pattern"
+        );
+    }
+}
+
+#[test]
+fn text_and_cdata_pieces_form_one_text_node() {
+    let d = Document::parse_default(b"<a>x<![CDATA[y]]>z<!--c-->w</a>").unwrap();
+    assert_eq!(eval_str(&d, "count(/a/text())").unwrap(), "2");
+    assert_eq!(eval_str(&d, "/a/text()[1]").unwrap(), "xyz");
+    assert_eq!(eval_str(&d, "string(/a)").unwrap(), "xyzw");
+}
+
+#[test]
+fn compiled_expressions_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<XPath>();
+    check::<Pattern>();
+    check::<FunctionLibrary>();
+}
+
+#[test]
+fn code_list_membership_and_existence_shortcuts() {
+    // contains(' list ', concat(' ', x, ' ')) — a set lookup, same results as substring search
+    t("contains(' A B C ', concat(' ', 'B', ' '))");
+    t("contains(' A B C ', concat(' ', 'A B', ' '))");
+    f("contains(' A B C ', concat(' ', 'A C', ' '))");
+    f("contains(' A B C ', concat(' ', 'D', ' '))");
+    f("contains(' A B C ', concat(' ', '', ' '))");
+    t("contains(' A B C ', concat(' ', //c:Missing, ' ')) = false()");
+    t("contains(' EUR USD ', concat(' ', //c:Line[1]/c:Amount/@currency, ' '))");
+    dyn_err("contains(' A B ', concat(' ', //c:Note, ' '))", "XPTY0004");
+    // existence of predicate-free paths
+    t("exists(/inv:Invoice/c:Line/c:Amount/@currency)");
+    f("exists(/inv:Invoice/c:Line/c:Missing)");
+    t("boolean(//c:Line/*)");
+    f("boolean(//c:Empty/*)");
+    t("not(//c:Empty/node())");
+    t("//c:Line/c:Qty/text()");
+    // normalize-space shortcuts
+    f("normalize-space(//c:Empty) != ''");
+    t("normalize-space(//c:Note[2]) != ''");
+    t("normalize-space('   ') = ''");
+    f("boolean(normalize-space(' '))");
+}
+
+mod fuzzish {
+    //! Random near-XPath inputs (tokens of the grammar glued together): compiling and evaluating
+    //! them must never panic.
+    use super::*;
+    use proptest::prelude::*;
+
+    const TOKENS: &[&str] = &[
+        "/",
+        "//",
+        "c:Line",
+        "c:Amount",
+        "@currency",
+        "@*",
+        "*",
+        ".",
+        "..",
+        "text()",
+        "node()",
+        "[",
+        "]",
+        "(",
+        ")",
+        ",",
+        "=",
+        "!=",
+        "<",
+        ">=",
+        " eq ",
+        " lt ",
+        "+",
+        "-",
+        " * ",
+        " div ",
+        " idiv ",
+        " mod ",
+        " and ",
+        " or ",
+        " | ",
+        " to ",
+        "1",
+        "0",
+        "2.5",
+        "1e3",
+        "'x'",
+        "'10.10'",
+        "\"\"",
+        "$v",
+        "count(",
+        "sum(",
+        "xs:decimal(",
+        "xs:integer(",
+        "xs:date(",
+        "string(",
+        "normalize-space(",
+        "substring(",
+        "matches(",
+        "replace(",
+        "tokenize(",
+        "round(",
+        "not(",
+        "exists(",
+        "name(",
+        "last()",
+        "position()",
+        "if (",
+        ") then ",
+        " else ",
+        "some $x in ",
+        "every $y in ",
+        " satisfies ",
+        "for $z in ",
+        " return ",
+        " cast as xs:boolean",
+        " castable as xs:integer",
+        " instance of xs:string*",
+        "ancestor::",
+        "following-sibling::",
+        "preceding::",
+        "self::",
+        "parent::",
+        "string-to-codepoints(",
+        "codepoints-to-string(",
+        "distinct-values(",
+        "reverse(",
+        "'[a-z-[aeiou]]'",
+        "'\\d+'",
+        "'(a)|b*'",
+        "'x'",
+        "round-half-to-even(",
+        "9999999999999999999999999999999",
+        "-",
+        "(:c:)",
+    ];
+
+    fn run(expr: &str) {
+        let d = doc();
+        let mut sc = ctx();
+        let slot = sc.declare_variable("v");
+        if let Ok(x) = XPath::compile(expr, &sc) {
+            let mut dc = DynamicContext::for_document(&d);
+            dc.set_variable(slot, vec![Item::Integer(2)]);
+            let _ = x.evaluate(&mut dc);
+            let _ = x.evaluate_boolean(&mut dc);
+            for n in d.nodes().filter(|n| n.is_element()).take(3) {
+                dc.set_context_node(XNode::Node(n));
+                let _ = x.evaluate_string(&mut dc);
+            }
+            dc.set_context_item(None);
+            let _ = x.evaluate(&mut dc);
+        }
+        if let Ok(p) = Pattern::compile(expr, &sc) {
+            let mut dc = DynamicContext::new();
+            for n in d.nodes() {
+                let _ = p.matches(XNode::Node(n), &mut dc);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn token_soup_never_panics(parts in proptest::collection::vec(0..TOKENS.len(), 1..12)) {
+            let expr: String = parts.iter().map(|i| TOKENS[*i]).collect();
+            run(&expr);
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(s in "\\PC{0,40}") {
+            run(&s);
+        }
+    }
+}

@@ -1,0 +1,998 @@
+//! The schematron step of the KoSIT XRechnung pipeline, natively: the CEN EN 16931 and XRechnung
+//! (incl. Peppol) schematron rules, run with the semantics of SchXslt-compiled XSLT on Saxon.
+//!
+//! The rules are data (`data/rules/rules.tsv`, generated from the official artefacts by
+//! `data/rules/generate.py`; see `data/rules/NOTICE.md`): a new release is a data update, not new
+//! Rust. Per syntax they compile once, lazily, into a `Send + Sync` [`RuleSet`]: context
+//! patterns, schema globals and XSLT functions on first use of the syntax; each rule's variables,
+//! tests and messages the first time the rule fires.
+//!
+//! Running a schema over a document follows the compiled XSLT:
+//! - schema/pattern variables are globals, evaluated once with the document node as context
+//!   (an error is raised only if a fired rule reads the variable — Saxon evaluates them lazily);
+//! - for every pattern in order, every node (document, elements, attributes, in document order)
+//!   fires at most the FIRST rule of that pattern whose context matches (later matching rules
+//!   of the pattern are shadowed); rules are indexed by the local name of the last step of their
+//!   context, so each node only tries the rules that can match;
+//! - a fired rule evaluates its `let`s lazily (when an assertion reads them) and every assertion;
+//!   a false test is a [`Finding`] with the message's `<value-of>` parts evaluated;
+//! - a dynamic XPath error stops the schema: [`ProcessingError`] (KoSIT reports
+//!   `SCHEMATRON-PROCESSING-ERROR` and rejects).
+//!
+//! ```
+//! use egov_core::xml::Document;
+//! use egov_xrechnung::rules::{RuleSet, Scenarios};
+//!
+//! let doc = Document::parse_default(br#"<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>"#)?;
+//! let scenarios = Scenarios::kosit()?;
+//! assert!(scenarios.select(&doc).scenario().is_none()); // no CustomizationID: NO-SCENARIO
+//! let cen = RuleSet::for_syntax(egov_xrechnung::Syntax::Ubl)?;
+//! let findings = cen.run(&doc, &["EN16931-UBL-validation"]).unwrap();
+//! assert!(findings.iter().any(|f| f.id == "BR-01"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod data;
+mod scenario;
+
+pub use scenario::{Scenario, ScenarioSelection, Scenarios, SchematronStep};
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, OnceLock};
+
+use egov_core::xml::{Document, NodeKind};
+use egov_core::xpath::{
+    DynamicContext, FunctionLibrary, MatchKey, Pattern, StaticContext, XNode, XPath, XPathError,
+};
+
+use crate::report::{Flag, Location};
+use crate::Syntax;
+
+use data::{field, fields, records, RULES_TSV};
+
+/// One failed assertion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The assertion id, e.g. `BR-CO-10`.
+    pub id: String,
+    /// The flag after the scenario's overrides (see [`Scenario::apply_levels`]); the source flag
+    /// until then.
+    pub flag: Flag,
+    /// The flag as written in the rule.
+    pub source_flag: Flag,
+    /// The schematron schema, e.g. `EN16931-UBL-validation`.
+    pub schema: String,
+    /// `en16931`, `xrechnung` or `peppol`.
+    pub layer: String,
+    /// The assertion text with its `<value-of>` parts filled in.
+    pub message: String,
+    /// The context node of the rule.
+    pub location: Location,
+}
+
+/// A dynamic error while running a schematron schema: the whole schema fails, as the XSLT
+/// transformation does (KoSIT: `SCHEMATRON-PROCESSING-ERROR`, the document is rejected).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("schematron {schema} failed: {error} (rule {:?}{}, at {path})",
+    site.context,
+    site.assert_id.as_deref().map(|a| format!(", assertion {a}")).unwrap_or_default())]
+pub struct ProcessingError {
+    /// The schema that failed.
+    pub schema: String,
+    /// The XPath error (code and message).
+    pub error: XPathError,
+    /// Path of the context node ("" when not at a node, e.g. in a global variable).
+    pub path: String,
+    /// The rule and assertion being evaluated.
+    pub site: Box<ErrorSite>,
+    /// Findings of the schemas of the same run that completed before (or after) the failure.
+    pub findings: Vec<Finding>,
+}
+
+/// The rule and assertion a [`ProcessingError`] happened in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ErrorSite {
+    /// The context pattern of the rule being evaluated ("" for a global variable).
+    pub context: String,
+    /// The assertion being evaluated, if any.
+    pub assert_id: Option<String>,
+}
+
+impl ProcessingError {
+    fn new(schema: &str, error: XPathError, path: String, site: ErrorSite) -> Self {
+        ProcessingError {
+            schema: schema.to_string(),
+            error,
+            path,
+            site: Box::new(site),
+            findings: Vec::new(),
+        }
+    }
+}
+
+/// FNV-1a, for the small name index (short keys, no DoS concern: keys are the rule data).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvMap<V> = HashMap<String, V, BuildHasherDefault<Fnv>>;
+
+struct AssertDef {
+    id: Cow<'static, str>,
+    flag: Flag,
+    layer: Cow<'static, str>,
+    test: Cow<'static, str>,
+    message: Cow<'static, str>,
+}
+
+enum MsgPart {
+    Text(String),
+    Value(Expr),
+}
+
+/// A compiled expression with the variables it needs.
+struct Expr {
+    xpath: XPath,
+    /// Rule variables (indexes into the rule's lets) read directly.
+    lets: Vec<usize>,
+    /// Global slots read directly.
+    globals: Vec<usize>,
+}
+
+struct CompiledAssert {
+    test: Expr,
+    message: Vec<MsgPart>,
+}
+
+struct Compiled {
+    lets: Vec<Expr>,
+    asserts: Vec<CompiledAssert>,
+}
+
+struct Rule {
+    pattern: usize,
+    context: Pattern,
+    lets: Vec<(Cow<'static, str>, Cow<'static, str>)>,
+    asserts: Vec<AssertDef>,
+    compiled: OnceLock<Result<Compiled, String>>,
+}
+
+struct Global {
+    name: Cow<'static, str>,
+    xpath: Result<XPath, String>,
+}
+
+#[derive(Default)]
+struct NameIndex {
+    elements: FnvMap<Vec<u32>>,
+    any_element: Vec<u32>,
+    attributes: FnvMap<Vec<u32>>,
+    any_attribute: Vec<u32>,
+    other: Vec<u32>,
+}
+
+/// One schematron schema (e.g. `EN16931-UBL-validation`), compiled.
+pub struct Schema {
+    name: Cow<'static, str>,
+    layers: Vec<String>,
+    version: Cow<'static, str>,
+    licence: Cow<'static, str>,
+    ctx: StaticContext,
+    globals: Vec<Global>,
+    patterns: Vec<Cow<'static, str>>,
+    rules: Vec<Rule>,
+    index: NameIndex,
+}
+
+impl std::fmt::Debug for Schema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Schema")
+            .field("name", &self.name)
+            .field("patterns", &self.patterns.len())
+            .field("rules", &self.rules.len())
+            .field("assertions", &self.assertion_count())
+            .finish()
+    }
+}
+
+/// The compiled schematron schemas of one syntax. `Send + Sync`; get it with
+/// [`RuleSet::for_syntax`].
+#[derive(Debug)]
+pub struct RuleSet {
+    syntax: Syntax,
+    schemas: Vec<Schema>,
+}
+
+fn flag_of(s: &str) -> Flag {
+    match s {
+        "warning" => Flag::Warning,
+        "information" | "info" => Flag::Information,
+        // fatal, error, and a missing flag are errors (KoSIT)
+        _ => Flag::Fatal,
+    }
+}
+
+fn data_error(message: String) -> crate::Error {
+    crate::Error::Core(egov_core::Error::XPath {
+        expression: String::new(),
+        offset: 0,
+        message,
+    })
+}
+
+/// Splits a message at its `<value-of select="…"/>` parts.
+fn message_parts(msg: &str) -> Vec<(bool, String)> {
+    let mut out = Vec::new();
+    let mut rest = msg;
+    while let Some(start) = rest.find("<value-of") {
+        let (text, tail) = rest.split_at(start);
+        if !text.is_empty() {
+            out.push((false, text.to_string()));
+        }
+        let Some(end) = tail.find("/>") else {
+            out.push((false, tail.to_string()));
+            return out;
+        };
+        let tag = tail.get(..end).unwrap_or_default();
+        let select = tag
+            .split_once("select=\"")
+            .and_then(|(_, s)| s.split_once('"'))
+            .map(|(s, _)| s)
+            .unwrap_or_default();
+        out.push((true, xml_unescape(select)));
+        rest = tail.get(end + 2..).unwrap_or_default();
+    }
+    if !rest.is_empty() {
+        out.push((false, rest.to_string()));
+    }
+    out
+}
+
+fn xml_unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+impl Schema {
+    /// The schema name, e.g. `XRechnung-CII-validation`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The layers of its rules (`en16931`, or `xrechnung` and `peppol`).
+    pub fn layers(&self) -> &[String] {
+        &self.layers
+    }
+
+    /// Version label of the artefact.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Licence of the artefact.
+    pub fn licence(&self) -> &str {
+        &self.licence
+    }
+
+    /// Number of rules (contexts).
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Number of assertions.
+    pub fn assertion_count(&self) -> usize {
+        self.rules.iter().map(|r| r.asserts.len()).sum()
+    }
+
+    /// The assertion ids in schematron order.
+    pub fn assertion_ids(&self) -> impl Iterator<Item = &str> {
+        self.rules
+            .iter()
+            .flat_map(|r| r.asserts.iter().map(|a| &*a.id))
+    }
+
+    fn index_rules(&mut self) {
+        let mut idx = NameIndex::default();
+        let mut named_el: Vec<(String, u32)> = Vec::new();
+        let mut named_at: Vec<(String, u32)> = Vec::new();
+        for (i, r) in self.rules.iter().enumerate() {
+            let i = i as u32;
+            for k in r.context.keys() {
+                match k {
+                    MatchKey::Element(l) => named_el.push((l, i)),
+                    MatchKey::AnyElement => idx.any_element.push(i),
+                    MatchKey::Attribute(l) => named_at.push((l, i)),
+                    MatchKey::AnyAttribute => idx.any_attribute.push(i),
+                    MatchKey::Other => idx.other.push(i),
+                }
+            }
+        }
+        for (l, i) in named_el {
+            idx.elements.entry(l).or_insert_with(Vec::new).push(i);
+        }
+        for (l, i) in named_at {
+            idx.attributes.entry(l).or_insert_with(Vec::new).push(i);
+        }
+        let any_el = idx.any_element.clone();
+        for v in idx.elements.values_mut() {
+            v.extend_from_slice(&any_el);
+            v.sort_unstable();
+            v.dedup();
+        }
+        let any_at = idx.any_attribute.clone();
+        for v in idx.attributes.values_mut() {
+            v.extend_from_slice(&any_at);
+            v.sort_unstable();
+            v.dedup();
+        }
+        idx.any_element.sort_unstable();
+        idx.any_element.dedup();
+        idx.any_attribute.sort_unstable();
+        idx.any_attribute.dedup();
+        idx.other.sort_unstable();
+        idx.other.dedup();
+        self.index = idx;
+    }
+
+    fn compile_expr(&self, ctx: &StaticContext, src: &str, lets: usize) -> Result<Expr, String> {
+        let xpath = XPath::compile(src, ctx).map_err(|e| e.to_string())?;
+        let g = self.globals.len();
+        let mut e = Expr {
+            lets: Vec::new(),
+            globals: Vec::new(),
+            xpath,
+        };
+        for v in e.xpath.referenced_variables() {
+            if v < g {
+                e.globals.push(v);
+            } else if v < g + lets {
+                e.lets.push(v - g);
+            }
+        }
+        Ok(e)
+    }
+
+    fn compile_rule(&self, rule: &Rule) -> Result<Compiled, String> {
+        let mut ctx = self.ctx.clone();
+        let mut lets = Vec::with_capacity(rule.lets.len());
+        for (i, (name, value)) in rule.lets.iter().enumerate() {
+            lets.push(self.compile_expr(&ctx, value, i)?);
+            ctx.declare_variable(name);
+        }
+        let n = rule.lets.len();
+        let mut asserts = Vec::with_capacity(rule.asserts.len());
+        for a in &rule.asserts {
+            let test = self.compile_expr(&ctx, &a.test, n)?;
+            let mut message = Vec::new();
+            for (is_value, part) in message_parts(&a.message) {
+                message.push(if is_value {
+                    MsgPart::Value(self.compile_expr(&ctx, &part, n)?)
+                } else {
+                    MsgPart::Text(part)
+                });
+            }
+            asserts.push(CompiledAssert { test, message });
+        }
+        Ok(Compiled { lets, asserts })
+    }
+
+    fn compiled<'s>(&'s self, rule: &'s Rule) -> Result<&'s Compiled, String> {
+        rule.compiled
+            .get_or_init(|| self.compile_rule(rule))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Compiles every rule now (instead of on first use); returns the first static error.
+    pub fn compile_all(&self) -> Result<(), crate::Error> {
+        for g in &self.globals {
+            if let Err(e) = &g.xpath {
+                return Err(data_error(format!("{}: ${}: {e}", self.name, g.name)));
+            }
+        }
+        for r in &self.rules {
+            self.compiled(r).map_err(|e| {
+                data_error(format!("{}: rule {}: {e}", self.name, r.context.source()))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Runs the schema over a document; `layers` restricts the assertions (None = all).
+    pub fn run(
+        &self,
+        doc: &Document,
+        layers: Option<&[&str]>,
+    ) -> Result<Vec<Finding>, ProcessingError> {
+        let mut ctx = DynamicContext::for_document(doc);
+        ctx.index_document(doc);
+        self.run_in(&mut ctx, doc, layers)
+    }
+
+    /// [`Schema::run`] reusing a dynamic context (its per-document index and memo) across the
+    /// schemas of one document.
+    fn run_in<'a>(
+        &'a self,
+        ctx: &mut DynamicContext<'a>,
+        doc: &'a Document,
+        layers: Option<&[&str]>,
+    ) -> Result<Vec<Finding>, ProcessingError> {
+        // a layer filter that admits every layer of the schema is no filter
+        let layers = layers.filter(|ls| !self.layers.iter().all(|l| ls.contains(&l.as_str())));
+        let mut out = Vec::new();
+        ctx.truncate_variables(0);
+        ctx.set_context_node(XNode::Node(doc.document_node()));
+        Runner::new(self, doc, layers, ctx).run(&mut out)?;
+        Ok(out)
+    }
+}
+
+struct Runner<'a, 'c> {
+    schema: &'a Schema,
+    doc: &'a Document,
+    layers: Option<&'c [&'c str]>,
+    ctx: &'c mut DynamicContext<'a>,
+    global_errors: Vec<Option<XPathError>>,
+    /// Per pattern: the node counter at which it last fired (shadowing of later rules).
+    fired: Vec<u32>,
+    /// Rule variables evaluated for the current firing (bit i = let i).
+    lets_done: Vec<bool>,
+}
+
+impl<'a, 'c> Runner<'a, 'c> {
+    fn new(
+        schema: &'a Schema,
+        doc: &'a Document,
+        layers: Option<&'c [&'c str]>,
+        ctx: &'c mut DynamicContext<'a>,
+    ) -> Self {
+        Runner {
+            schema,
+            doc,
+            layers,
+            ctx,
+            global_errors: Vec::new(),
+            fired: vec![u32::MAX; schema.patterns.len()],
+            lets_done: Vec::new(),
+        }
+    }
+
+    fn error(
+        &self,
+        rule: Option<&Rule>,
+        assert_id: Option<&str>,
+        node: Option<XNode<'_>>,
+        error: XPathError,
+    ) -> ProcessingError {
+        ProcessingError::new(
+            &self.schema.name,
+            error,
+            node.map(|n| node_path(&n)).unwrap_or_default(),
+            ErrorSite {
+                context: rule
+                    .map(|r| r.context.source().to_string())
+                    .unwrap_or_default(),
+                assert_id: assert_id.map(str::to_string),
+            },
+        )
+    }
+
+    fn run(&mut self, out: &mut Vec<Finding>) -> Result<(), ProcessingError> {
+        let schema = self.schema;
+        // globals, in declaration order, context = document node
+        for (i, g) in schema.globals.iter().enumerate() {
+            let value = match &g.xpath {
+                Ok(x) => x.evaluate(self.ctx),
+                Err(e) => Err(XPathError {
+                    code: "XPST0000",
+                    message: e.clone(),
+                }),
+            };
+            match value {
+                Ok(v) => {
+                    self.ctx.set_variable(i, v);
+                    self.global_errors.push(None);
+                }
+                Err(e) => {
+                    self.ctx.set_variable(i, Vec::new());
+                    self.global_errors.push(Some(e));
+                }
+            }
+        }
+        let doc = self.doc;
+        let idx = &schema.index;
+        let mut counter: u32 = 0;
+        for node in doc.nodes() {
+            match node.kind() {
+                NodeKind::Element => {
+                    let cands = idx
+                        .elements
+                        .get(node.local_name())
+                        .unwrap_or(&idx.any_element);
+                    counter = counter.wrapping_add(1);
+                    self.try_rules(cands, XNode::Node(node), counter, out)?;
+                    if !idx.attributes.is_empty() || !idx.any_attribute.is_empty() {
+                        for a in node.attributes() {
+                            let cands = idx
+                                .attributes
+                                .get(a.local_name())
+                                .unwrap_or(&idx.any_attribute);
+                            counter = counter.wrapping_add(1);
+                            self.try_rules(cands, XNode::Attr(a), counter, out)?;
+                        }
+                    }
+                }
+                _ if !idx.other.is_empty() => {
+                    if is_text_continuation(&node) {
+                        continue;
+                    }
+                    counter = counter.wrapping_add(1);
+                    self.try_rules(&idx.other, XNode::Node(node), counter, out)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn try_rules(
+        &mut self,
+        cands: &'a [u32],
+        node: XNode<'a>,
+        counter: u32,
+        out: &mut Vec<Finding>,
+    ) -> Result<(), ProcessingError> {
+        let schema = self.schema;
+        for &ri in cands {
+            let Some(rule) = schema.rules.get(ri as usize) else {
+                continue;
+            };
+            let Some(stamp) = self.fired.get(rule.pattern).copied() else {
+                continue;
+            };
+            if stamp == counter {
+                continue; // an earlier rule of this pattern fired for this node
+            }
+            if rule.context.matches(node, self.ctx) {
+                if let Some(s) = self.fired.get_mut(rule.pattern) {
+                    *s = counter;
+                }
+                self.fire(rule, node, out)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_globals(
+        &self,
+        e: &Expr,
+        rule: &Rule,
+        assert_id: Option<&str>,
+        node: XNode<'_>,
+    ) -> Result<(), ProcessingError> {
+        for g in &e.globals {
+            if let Some(Some(err)) = self.global_errors.get(*g) {
+                return Err(self.error(Some(rule), assert_id, Some(node), err.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Evaluates rule variable `i` (and what it reads) unless done for this firing.
+    fn ensure_let(
+        &mut self,
+        c: &'a Compiled,
+        i: usize,
+        rule: &'a Rule,
+        node: XNode<'a>,
+        depth: usize,
+    ) -> Result<(), ProcessingError> {
+        if self.lets_done.get(i).copied().unwrap_or(true) || depth > c.lets.len() {
+            return Ok(());
+        }
+        let Some(e) = c.lets.get(i) else {
+            return Ok(());
+        };
+        for &d in &e.lets {
+            self.ensure_let(c, d, rule, node, depth + 1)?;
+        }
+        self.check_globals(e, rule, None, node)?;
+        self.ctx.set_context_node(node);
+        let v = e
+            .xpath
+            .evaluate(self.ctx)
+            .map_err(|err| self.error(Some(rule), None, Some(node), err))?;
+        self.ctx.set_variable(self.schema.globals.len() + i, v);
+        if let Some(d) = self.lets_done.get_mut(i) {
+            *d = true;
+        }
+        Ok(())
+    }
+
+    fn prepare(
+        &mut self,
+        c: &'a Compiled,
+        e: &'a Expr,
+        rule: &'a Rule,
+        assert_id: &str,
+        node: XNode<'a>,
+    ) -> Result<(), ProcessingError> {
+        for &d in &e.lets {
+            self.ensure_let(c, d, rule, node, 0)?;
+        }
+        self.check_globals(e, rule, Some(assert_id), node)?;
+        self.ctx.set_context_node(node);
+        Ok(())
+    }
+
+    fn fire(
+        &mut self,
+        rule: &'a Rule,
+        node: XNode<'a>,
+        out: &mut Vec<Finding>,
+    ) -> Result<(), ProcessingError> {
+        let schema = self.schema;
+        let c = schema.compiled(rule).map_err(|m| {
+            self.error(
+                Some(rule),
+                None,
+                Some(node),
+                XPathError {
+                    code: "XPST0003",
+                    message: m,
+                },
+            )
+        })?;
+        self.lets_done.clear();
+        self.lets_done.resize(c.lets.len(), false);
+        for (a, ca) in rule.asserts.iter().zip(&c.asserts) {
+            if let Some(layers) = self.layers {
+                if !layers.iter().any(|l| *l == &*a.layer) {
+                    continue;
+                }
+            }
+            self.prepare(c, &ca.test, rule, &a.id, node)?;
+            let ok = ca
+                .test
+                .xpath
+                .evaluate_boolean(self.ctx)
+                .map_err(|err| self.error(Some(rule), Some(&a.id), Some(node), err))?;
+            if ok {
+                continue;
+            }
+            let mut message = String::new();
+            for part in &ca.message {
+                match part {
+                    MsgPart::Text(t) => message.push_str(t),
+                    MsgPart::Value(e) => {
+                        self.prepare(c, e, rule, &a.id, node)?;
+                        let s = e
+                            .xpath
+                            .evaluate_string(self.ctx)
+                            .map_err(|err| self.error(Some(rule), Some(&a.id), Some(node), err))?;
+                        message.push_str(&s);
+                    }
+                }
+            }
+            let pos = node_position(&node);
+            out.push(Finding {
+                id: a.id.to_string(),
+                flag: a.flag,
+                source_flag: a.flag,
+                schema: schema.name.to_string(),
+                layer: a.layer.to_string(),
+                message,
+                location: Location {
+                    path: node_path(&node),
+                    line: pos.line,
+                    column: pos.column,
+                },
+            });
+        }
+        Ok(())
+    }
+}
+
+fn node_path(n: &XNode<'_>) -> String {
+    match n {
+        XNode::Node(x) => x.path(),
+        XNode::Attr(a) => a.path(),
+    }
+}
+
+fn node_position(n: &XNode<'_>) -> egov_core::xml::Position {
+    match n {
+        XNode::Node(x) => x.position(),
+        XNode::Attr(a) => a.position(),
+    }
+}
+
+fn is_text_continuation(n: &egov_core::xml::Node<'_>) -> bool {
+    n.is_text() && n.prev_sibling().is_some_and(|p| p.is_text())
+}
+
+impl RuleSet {
+    /// The compiled rules of a syntax (all its schemas), built on first use and shared.
+    pub fn for_syntax(syntax: Syntax) -> Result<&'static RuleSet, crate::Error> {
+        static UBL: OnceLock<Result<RuleSet, crate::Error>> = OnceLock::new();
+        static CII: OnceLock<Result<RuleSet, crate::Error>> = OnceLock::new();
+        let cell = match syntax {
+            Syntax::Ubl => &UBL,
+            Syntax::Cii => &CII,
+        };
+        cell.get_or_init(|| RuleSet::load(syntax))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Loads and compiles (contexts, globals, functions) the schemas of `syntax` from the
+    /// embedded data. Prefer [`RuleSet::for_syntax`], which does this once per process.
+    pub fn load(syntax: Syntax) -> Result<RuleSet, crate::Error> {
+        let mut schemas: Vec<Schema> = Vec::new();
+        // raw pieces of the schema being read
+        let mut functions: Vec<Cow<'static, str>> = Vec::new();
+        let mut vars: Vec<(Cow<'static, str>, Cow<'static, str>)> = Vec::new();
+        let mut ctx_ready = false;
+        let mut keep = false;
+        let mut pending_rule: Option<(usize, Cow<'static, str>)> = None;
+        let mut lets: Vec<(Cow<'static, str>, Cow<'static, str>)> = Vec::new();
+        let mut asserts: Vec<AssertDef> = Vec::new();
+
+        fn finish_rule(
+            schema: &mut Schema,
+            pending: &mut Option<(usize, Cow<'static, str>)>,
+            lets: &mut Vec<(Cow<'static, str>, Cow<'static, str>)>,
+            asserts: &mut Vec<AssertDef>,
+        ) -> Result<(), crate::Error> {
+            if let Some((pattern, context)) = pending.take() {
+                let compiled = Pattern::compile(&context, &schema.ctx)?;
+                schema.rules.push(Rule {
+                    pattern,
+                    context: compiled,
+                    lets: std::mem::take(lets),
+                    asserts: std::mem::take(asserts),
+                    compiled: OnceLock::new(),
+                });
+            }
+            Ok(())
+        }
+
+        fn finish_setup(
+            schema: &mut Schema,
+            functions: &mut Vec<Cow<'static, str>>,
+            vars: &mut Vec<(Cow<'static, str>, Cow<'static, str>)>,
+        ) -> Result<(), crate::Error> {
+            if !functions.is_empty() {
+                let lib = FunctionLibrary::from_xslt(functions.iter().map(|f| &**f), &schema.ctx)?;
+                schema.ctx.set_functions(Arc::new(lib));
+                functions.clear();
+            }
+            for (name, value) in vars.drain(..) {
+                // a global sees the globals declared before it
+                let xpath = XPath::compile(&value, &schema.ctx).map_err(|e| e.to_string());
+                schema.ctx.declare_variable(&name);
+                schema.globals.push(Global { name, xpath });
+            }
+            Ok(())
+        }
+
+        for (tag, raw) in records(RULES_TSV) {
+            if !keep && tag != "SCHEMA" {
+                continue;
+            }
+            let f = fields(raw);
+            match tag {
+                "VERSION" => {}
+                "SCHEMA" => {
+                    if let Some(s) = schemas.last_mut().filter(|_| keep) {
+                        finish_rule(s, &mut pending_rule, &mut lets, &mut asserts)?;
+                    }
+                    keep = field(&f, 1) == syntax.as_str();
+                    pending_rule = None;
+                    lets.clear();
+                    asserts.clear();
+                    functions.clear();
+                    vars.clear();
+                    ctx_ready = false;
+                    if keep {
+                        schemas.push(Schema {
+                            name: field(&f, 0),
+                            layers: field(&f, 2).split(',').map(str::to_string).collect(),
+                            version: field(&f, 3),
+                            licence: field(&f, 4),
+                            ctx: StaticContext::new(),
+                            globals: Vec::new(),
+                            patterns: Vec::new(),
+                            rules: Vec::new(),
+                            index: NameIndex::default(),
+                        });
+                    }
+                }
+                _ if !keep => {}
+                "NS" => {
+                    if let Some(s) = schemas.last_mut() {
+                        s.ctx.bind_namespace(&field(&f, 0), &field(&f, 1));
+                    }
+                }
+                "FUNCTION" => functions.push(field(&f, 0)),
+                "VAR" => vars.push((field(&f, 1), field(&f, 2))),
+                "PATTERN" => {
+                    let Some(s) = schemas.last_mut() else {
+                        continue;
+                    };
+                    if !ctx_ready {
+                        finish_setup(s, &mut functions, &mut vars)?;
+                        ctx_ready = true;
+                    }
+                    finish_rule(s, &mut pending_rule, &mut lets, &mut asserts)?;
+                    s.patterns.push(field(&f, 0));
+                }
+                "RULE" => {
+                    let Some(s) = schemas.last_mut() else {
+                        continue;
+                    };
+                    finish_rule(s, &mut pending_rule, &mut lets, &mut asserts)?;
+                    pending_rule = Some((s.patterns.len().saturating_sub(1), field(&f, 0)));
+                }
+                "LET" => lets.push((field(&f, 0), field(&f, 1))),
+                "ASSERT" => asserts.push(AssertDef {
+                    id: field(&f, 0),
+                    flag: flag_of(&field(&f, 1)),
+                    layer: field(&f, 2),
+                    test: field(&f, 3),
+                    message: field(&f, 4),
+                }),
+                other => return Err(data_error(format!("rules.tsv: unknown record {other:?}"))),
+            }
+        }
+        if let Some(s) = schemas.last_mut().filter(|_| keep) {
+            finish_rule(s, &mut pending_rule, &mut lets, &mut asserts)?;
+        }
+        if schemas.is_empty() {
+            return Err(data_error(format!("no rules for syntax {syntax}")));
+        }
+        for s in &mut schemas {
+            s.index_rules();
+        }
+        Ok(RuleSet { syntax, schemas })
+    }
+
+    /// The syntax.
+    pub fn syntax(&self) -> Syntax {
+        self.syntax
+    }
+
+    /// The schemas, e.g. `EN16931-UBL-validation` and `XRechnung-UBL-validation`.
+    pub fn schemas(&self) -> &[Schema] {
+        &self.schemas
+    }
+
+    /// The schema with this name.
+    pub fn schema(&self, name: &str) -> Option<&Schema> {
+        self.schemas.iter().find(|s| s.name == name)
+    }
+
+    /// The CEN EN 16931 schema (layer `en16931`).
+    pub fn en16931(&self) -> Option<&Schema> {
+        self.schemas
+            .iter()
+            .find(|s| s.layers.iter().any(|l| l == "en16931"))
+    }
+
+    /// Compiles every rule now; returns the first static error (for tests and warm-up).
+    pub fn compile_all(&self) -> Result<(), crate::Error> {
+        self.schemas.iter().try_for_each(Schema::compile_all)
+    }
+
+    /// Runs the named schemas in order. If one fails with a dynamic error, the others still run
+    /// and the error carries their findings.
+    pub fn run(&self, doc: &Document, schemas: &[&str]) -> Result<Vec<Finding>, ProcessingError> {
+        let steps: Vec<(&str, Option<&[&str]>)> = schemas.iter().map(|s| (*s, None)).collect();
+        self.run_steps(doc, &steps)
+    }
+
+    /// Runs schematron steps (schema name, optional layer filter) in order.
+    pub fn run_steps(
+        &self,
+        doc: &Document,
+        steps: &[(&str, Option<&[&str]>)],
+    ) -> Result<Vec<Finding>, ProcessingError> {
+        let mut ctx = DynamicContext::for_document(doc);
+        ctx.index_document(doc);
+        let mut findings = Vec::new();
+        let mut failure: Option<ProcessingError> = None;
+        for (name, layers) in steps {
+            let Some(schema) = self.schema(name) else {
+                let e = ProcessingError::new(
+                    name,
+                    XPathError {
+                        code: "XTSE0000",
+                        message: format!(
+                            "no schematron schema {name:?} for syntax {}",
+                            self.syntax
+                        ),
+                    },
+                    String::new(),
+                    ErrorSite::default(),
+                );
+                failure.get_or_insert(e);
+                continue;
+            };
+            match schema.run_in(&mut ctx, doc, *layers) {
+                Ok(mut f) => findings.append(&mut f),
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+        match failure {
+            None => Ok(findings),
+            Some(mut e) => {
+                e.findings = findings;
+                Err(e)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn message_parts_split_value_of() {
+        let p = message_parts(
+            r#"[X] in <value-of select="name()"/> is <value-of select="@a &lt; 1"/>."#,
+        );
+        assert_eq!(
+            p,
+            [
+                (false, "[X] in ".to_string()),
+                (true, "name()".to_string()),
+                (false, " is ".to_string()),
+                (true, "@a < 1".to_string()),
+                (false, ".".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn every_rule_of_both_syntaxes_compiles() {
+        for syntax in [Syntax::Ubl, Syntax::Cii] {
+            let rs = RuleSet::for_syntax(syntax).unwrap();
+            rs.compile_all().unwrap();
+            let n: usize = rs.schemas().iter().map(Schema::assertion_count).sum();
+            assert!(n > 800, "{syntax}: {n} assertions");
+        }
+    }
+
+    #[test]
+    fn rule_sets_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<RuleSet>();
+        check::<Scenarios>();
+    }
+}

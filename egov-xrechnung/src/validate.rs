@@ -1,0 +1,188 @@
+//! The validator: the official KoSIT XRechnung pipeline, in-process and natively —
+//! well-formedness → scenario selection → XML Schema of the scenario → CEN EN 16931 rules →
+//! XRechnung rules (incl. Peppol), with the scenario's severity overrides; accept exactly when a
+//! scenario matched and no finding is fatal.
+//!
+//! ```
+//! let validator = egov_xrechnung::Validator::xrechnung();
+//! let report = validator.validate(include_bytes!("../tests/fixtures/minimal-ubl.xml"));
+//! assert!(report.valid, "{:?}", report.fatal);
+//! assert_eq!(report.scenario.as_deref(), Some("EN16931 XRechnung (UBL Invoice)"));
+//!
+//! let broken = validator.validate(b"<Invoice>");
+//! assert_eq!(broken.fatal, ["XML-WELLFORMED"]);
+//! ```
+
+use egov_core::xml::Document;
+
+use crate::report::{business_terms_in, Finding, Flag, Location, Report};
+use crate::rules::{self, Scenario, ScenarioSelection, Scenarios};
+use crate::{invoice_limits, schema, Syntax};
+
+/// Versions of the rules applied, for reports.
+pub const RULES_VERSION: &str =
+    "XRechnung 3.0.2 (KoSIT validator configuration v2026-01-31): CEN EN 16931 1.3.15, XRechnung schematron 2.5.0";
+
+/// A validator for XRechnung 3.0.2 as KoSIT's configuration defines it. Rules, schemas and
+/// scenarios are compiled once per process on first use and shared; the validator is
+/// `Send + Sync`: build once, use from any number of threads.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Validator {
+    _private: (),
+}
+
+/// A pseudo-id finding (no node, no business term).
+fn pseudo(id: &str, message: String, location: Option<Location>) -> Finding {
+    Finding {
+        id: id.into(),
+        flag: Flag::Fatal,
+        message,
+        location,
+        bt: Vec::new(),
+    }
+}
+
+impl Validator {
+    /// The validator for XRechnung 3.0.2.
+    pub fn xrechnung() -> Self {
+        Validator { _private: () }
+    }
+
+    /// Compiles everything now (scenarios, schemas, rules of both syntaxes) instead of on first
+    /// use, e.g. at service start.
+    pub fn warm_up(&self) -> crate::Result<()> {
+        Scenarios::kosit()?;
+        schema::ubl_invoice()?;
+        schema::ubl_credit_note()?;
+        schema::cii()?;
+        for syntax in [Syntax::Ubl, Syntax::Cii] {
+            rules::RuleSet::for_syntax(syntax)?.compile_all()?;
+        }
+        Ok(())
+    }
+
+    /// Validates one document. Never fails: every problem is a finding in the report.
+    pub fn validate(&self, bytes: &[u8]) -> Report {
+        match Document::parse(bytes, &invoice_limits()) {
+            Ok(doc) => self.validate_document(&doc),
+            Err(e) => {
+                let at = Location {
+                    path: String::new(),
+                    line: e.line(),
+                    column: e.column(),
+                };
+                let finding = pseudo("XML-WELLFORMED", e.to_string(), Some(at));
+                Report::new(None, None, vec![finding], RULES_VERSION)
+            }
+        }
+    }
+
+    /// Validates an already parsed document.
+    pub fn validate_document(&self, doc: &Document) -> Report {
+        let syntax = Syntax::detect(doc.root_element());
+        let scenarios = match Scenarios::kosit() {
+            Ok(s) => s,
+            Err(e) => return internal_error(syntax, &e),
+        };
+        let scenario = match scenarios.select(doc) {
+            ScenarioSelection::Matched(s) => s,
+            ScenarioSelection::NoMatch => {
+                let message = "no validation scenario matches the document (XRechnung 3.0 or EN 16931 in UBL 2.1 or CII D16B, identified by its specification identifier BT-24)".to_owned();
+                return no_scenario(syntax, message);
+            }
+            ScenarioSelection::Ambiguous(a, b) => {
+                let message = format!(
+                    "more than one validation scenario matches: {:?} and {:?}",
+                    a.name(),
+                    b.name()
+                );
+                return no_scenario(syntax, message);
+            }
+        };
+        let name = Some(scenario.name().to_owned());
+        let findings = match schema_findings(scenario, doc) {
+            Ok(f) if !f.is_empty() => f,
+            Ok(_) => schematron_findings(scenario, doc),
+            Err(e) => vec![pseudo(
+                "XSD",
+                format!("the XML Schema could not be loaded: {e}"),
+                None,
+            )],
+        };
+        Report::new(name, syntax, findings, RULES_VERSION)
+    }
+}
+
+fn no_scenario(syntax: Option<Syntax>, message: String) -> Report {
+    Report::new(
+        None,
+        syntax,
+        vec![pseudo("NO-SCENARIO", message, None)],
+        RULES_VERSION,
+    )
+}
+
+fn internal_error(syntax: Option<Syntax>, e: &crate::Error) -> Report {
+    let finding = pseudo(
+        "SCHEMATRON-PROCESSING-ERROR",
+        format!("the validation configuration could not be loaded: {e}"),
+        None,
+    );
+    Report::new(None, syntax, vec![finding], RULES_VERSION)
+}
+
+/// The XML Schema step of the scenario: every violation is an `XSD` finding.
+fn schema_findings(scenario: &Scenario, doc: &Document) -> crate::Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    for location in scenario.xml_schemas() {
+        let Some(set) = schema::by_location(location) else {
+            out.push(pseudo(
+                "XSD",
+                format!("the scenario names an unknown XML Schema {location:?}"),
+                None,
+            ));
+            continue;
+        };
+        for v in set?.validate(doc) {
+            let at = Location {
+                path: v.path,
+                line: v.line,
+                column: v.column,
+            };
+            out.push(pseudo("XSD", v.message, Some(at)));
+        }
+    }
+    Ok(out)
+}
+
+/// The schematron steps of the scenario (CEN, then XRechnung), with its severity overrides; a
+/// dynamic error fails the step as KoSIT's XSLT does (`SCHEMATRON-PROCESSING-ERROR`).
+fn schematron_findings(scenario: &Scenario, doc: &Document) -> Vec<Finding> {
+    let (found, failure) = match scenario.run_schematron(doc) {
+        Ok(f) => (f, None),
+        Err(e) => {
+            let message = e.to_string();
+            let at = Location {
+                path: e.path.clone(),
+                line: 0,
+                column: 0,
+            };
+            (
+                e.findings,
+                Some(pseudo("SCHEMATRON-PROCESSING-ERROR", message, Some(at))),
+            )
+        }
+    };
+    let mut out: Vec<Finding> = found
+        .into_iter()
+        .map(|f| Finding {
+            bt: business_terms_in(&f.message),
+            id: f.id,
+            flag: f.flag,
+            message: f.message,
+            location: Some(f.location),
+        })
+        .collect();
+    out.extend(failure);
+    out
+}

@@ -1,0 +1,55 @@
+//! Fuzzes the XPath engine: compiling and evaluating arbitrary expressions (and XSLT patterns)
+//! over a small fixed document must never panic — static errors and dynamic errors are values.
+#![no_main]
+
+use egov_core::xml::Document;
+use egov_core::xpath::{DynamicContext, Item, Pattern, StaticContext, XNode, XPath};
+use libfuzzer_sys::fuzz_target;
+
+const DOC: &str = r#"<i:Invoice xmlns:i="urn:i" xmlns:c="urn:c" c:v="1">
+  <c:ID>R-1</c:ID><c:Note>a  b</c:Note><c:Note>x<![CDATA[y]]>z</c:Note>
+  <c:Line n="1"><c:Amount cur="EUR">10.10</c:Amount><c:Qty>3</c:Qty></c:Line>
+  <c:Line n="2"><c:Amount cur="USD">-0.5e1</c:Amount><c:Qty>abc</c:Qty></c:Line>
+  <!-- c --><?pi data?><c:Empty/>
+</i:Invoice>"#;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(doc) = Document::parse_default(DOC.as_bytes()) else {
+        return;
+    };
+    let mut ctx = StaticContext::new();
+    ctx.bind_namespace("i", "urn:i");
+    ctx.bind_namespace("c", "urn:c");
+    let slot = ctx.declare_variable("v");
+    if let Ok(x) = XPath::compile(text, &ctx) {
+        let mut dynamic = DynamicContext::for_document(&doc);
+        dynamic.set_variable(slot, vec![Item::String("EUR".into())]);
+        let _ = x.evaluate(&mut dynamic);
+        let _ = x.evaluate_boolean(&mut dynamic);
+        let _ = x.evaluate_string(&mut dynamic);
+        // again with an element, an attribute and no context item
+        for n in doc.nodes().filter(|n| n.is_element()).take(4) {
+            dynamic.set_context_node(XNode::Node(n));
+            let _ = x.evaluate_boolean(&mut dynamic);
+            if let Some(a) = n.attributes().next() {
+                dynamic.set_context_node(XNode::Attr(a));
+                let _ = x.evaluate(&mut dynamic);
+            }
+        }
+        dynamic.set_context_item(None);
+        let _ = x.evaluate(&mut dynamic);
+    }
+    if let Ok(p) = Pattern::compile(text, &ctx) {
+        let mut dynamic = DynamicContext::new();
+        for n in doc.nodes() {
+            let _ = p.matches(XNode::Node(n), &mut dynamic);
+            for a in n.attributes() {
+                let _ = p.matches(XNode::Attr(a), &mut dynamic);
+            }
+        }
+        let _ = p.keys();
+    }
+});
