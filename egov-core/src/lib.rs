@@ -4,6 +4,7 @@
 
 pub mod codelist;
 pub mod error;
+pub mod hash;
 pub mod period;
 pub mod xml;
 pub mod xpath;

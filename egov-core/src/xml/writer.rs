@@ -165,6 +165,13 @@ impl XmlWriter {
 /// Characters XML 1.0 cannot carry at all (most C0 controls, U+FFFE, U+FFFF) become U+FFFD, so
 /// the output is always well-formed — models built from JSON may contain them.
 pub fn escape_into(out: &mut String, s: &str, attribute: bool) {
+    // Fast path: nothing to escape or replace (the common case, e.g. base64 attachments).
+    // 0xEF starts U+FFFE/U+FFFF (and other characters, which then take the slow path).
+    let special = |b: &u8| matches!(*b, b'&' | b'<' | b'>' | b'"' | 0xEF) || *b < 0x20;
+    if !s.as_bytes().iter().any(special) {
+        out.push_str(s);
+        return;
+    }
     let mut last = 0;
     for (i, c) in s.char_indices() {
         let rep = match c {

@@ -6,9 +6,9 @@ use super::functions::Builtin;
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
 
-use super::index::Fnv;
 use super::regex::RegexCache;
 use super::value::{ArithOp, AtomicType, CmpOp};
+use crate::hash::Fnv;
 
 /// Axes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -65,6 +65,29 @@ pub(crate) struct Ev<'a, 's> {
     pub depth: u32,
 }
 
+impl<'a, 's> Ev<'a, 's> {
+    /// An evaluator for the top level of a compiled expression or pattern that uses `locals`
+    /// local-variable slots (grown in `sc` as needed).
+    pub(crate) fn top(
+        vars: &'s [Sequence<'a>],
+        sc: &'s mut Scratch<'a>,
+        lib: Option<&'a FunctionLibrary>,
+        locals: usize,
+    ) -> Self {
+        while sc.locals.len() < locals {
+            sc.locals.push(Vec::new());
+        }
+        Ev {
+            vars,
+            sc,
+            lib,
+            base: 0,
+            frame_end: locals,
+            depth: 0,
+        }
+    }
+}
+
 fn no_focus() -> XPathError {
     err("XPDY0002", "the context item is absent")
 }

@@ -305,22 +305,12 @@ impl XPath {
             variables,
             scratch,
         } = ctx;
-        while scratch.locals.len() < self.locals {
-            scratch.locals.push(Vec::new());
-        }
         let focus = Focus {
             item: item.clone(),
             pos: usize::from(item.is_some()),
             size: usize::from(item.is_some()),
         };
-        let mut ev = Ev {
-            vars: variables,
-            sc: scratch,
-            lib: self.functions.as_deref(),
-            base: 0,
-            frame_end: self.locals,
-            depth: 0,
-        };
+        let mut ev = Ev::top(variables, scratch, self.functions.as_deref(), self.locals);
         body(&mut ev, &focus)
     }
 

@@ -1246,7 +1246,7 @@ impl<'s, 'c> Parser<'s, 'c> {
 /// space, tokens separated by single spaces, one space.
 fn code_list_tokens(
     args: &[Expr],
-) -> Option<std::collections::HashSet<Box<str>, std::hash::BuildHasherDefault<super::index::Fnv>>> {
+) -> Option<std::collections::HashSet<Box<str>, std::hash::BuildHasherDefault<crate::hash::Fnv>>> {
     let [Expr::Literal(Literal::String(list)), Expr::Call(Builtin::Concat, parts, _)] = args else {
         return None;
     };

@@ -229,17 +229,7 @@ impl Pattern {
         let DynamicContext {
             variables, scratch, ..
         } = ctx;
-        while scratch.locals.len() < self.locals {
-            scratch.locals.push(Vec::new());
-        }
-        let mut ev = Ev {
-            vars: variables,
-            sc: scratch,
-            lib: self.functions.as_deref(),
-            base: 0,
-            frame_end: self.locals,
-            depth: 0,
-        };
+        let mut ev = Ev::top(variables, scratch, self.functions.as_deref(), self.locals);
         self.alts.iter().any(|a| match_path(&mut ev, a, node))
     }
 

@@ -495,52 +495,13 @@ pub(crate) fn trim_ws(s: &str) -> &str {
     s.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
 }
 
-/// Parses the `xs:double` lexical space.
+/// Parses the `xs:double` lexical space for casts: whitespace is trimmed and XSD 1.1's `+INF`
+/// is accepted on top of the XSD 1.0 rules of `xsd::datatypes::parse_float`.
 pub(crate) fn parse_double(s: &str) -> Option<f64> {
-    let t = trim_ws(s);
-    match t {
-        "INF" | "+INF" => return Some(f64::INFINITY),
-        "-INF" => return Some(f64::NEG_INFINITY),
-        "NaN" => return Some(f64::NAN),
-        _ => {}
+    match trim_ws(s) {
+        "+INF" => Some(f64::INFINITY),
+        t => crate::xsd::datatypes::parse_float(t),
     }
-    let b = t.as_bytes();
-    let mut i = 0;
-    if matches!(b.first(), Some(b'+' | b'-')) {
-        i += 1;
-    }
-    let mut digits = 0;
-    while b.get(i).is_some_and(u8::is_ascii_digit) {
-        i += 1;
-        digits += 1;
-    }
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-            digits += 1;
-        }
-    }
-    if digits == 0 {
-        return None;
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-    }
-    if i != b.len() {
-        return None;
-    }
-    t.parse::<f64>().ok()
 }
 
 /// A parsed decimal/integer: fast `rust_decimal`, or big.

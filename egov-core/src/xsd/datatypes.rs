@@ -452,7 +452,9 @@ impl Dec<'_> {
     }
 }
 
-fn parse_float(v: &str) -> Option<f64> {
+/// Parses the `xs:float`/`xs:double` lexical space (XSD 1.0: `INF`, `-INF`, `NaN`, decimal or
+/// scientific notation); `v` must already be whitespace-collapsed.
+pub(crate) fn parse_float(v: &str) -> Option<f64> {
     match v {
         "INF" => return Some(f64::INFINITY),
         "-INF" => return Some(f64::NEG_INFINITY),

@@ -84,10 +84,10 @@ mod automaton;
 mod binary;
 mod compile;
 mod components;
-mod datatypes;
+pub(crate) mod datatypes;
 mod names;
 mod reader;
-mod regex;
+pub(crate) mod regex;
 mod validate;
 
 use std::fmt;

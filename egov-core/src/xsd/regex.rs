@@ -1,37 +1,81 @@
-//! XML Schema regular expressions (Part 2, Appendix F) translated to the `regex` crate's syntax.
+//! The XML Schema regular-expression dialect (XSD Part 2, Appendix F) translated to the `regex`
+//! crate's syntax — the one translator behind both XSD `pattern` facets ([`translate`]) and the
+//! XPath functions `matches`, `replace` and `tokenize` ([`translate_xpath`]).
 //!
-//! Differences handled: XSD expressions are implicitly anchored; `^` and `$` are ordinary
-//! characters; `.` excludes only `\n` and `\r`; character-class subtraction `[a-z-[aeiou]]`; the
-//! multi-character escapes `\i \I \c \C` (XML name characters), `\w \W` (XSD's definition), block
-//! escapes `\p{IsBasicLatin}`; no back-references, lazy quantifiers, or other Perl extensions.
+//! Common to both: `.` excludes only `\n` and `\r`; character-class subtraction `[a-z-[aeiou]]`;
+//! the multi-character escapes `\i \I \c \C` (XML name characters), `\w \W` (XSD's definition);
+//! category escapes `\p{Lu}` and block escapes `\p{IsBasicLatin}`; no back-references or other
+//! Perl extensions.
+//!
+//! XSD patterns are implicitly anchored and treat `^` and `$` as ordinary characters. XPath
+//! expressions (F&O 3.1 §5.6.1) are unanchored and add `^`/`$` anchors, `\$`, reluctant
+//! quantifiers, capturing and `(?:…)` groups, and the flags `s m i x q`.
 
 use std::fmt::Write as _;
 
 /// Translates an XSD pattern into an anchored `regex`-crate pattern. `Err` explains what is
 /// wrong or unsupported.
 pub(crate) fn translate(pattern: &str) -> Result<String, String> {
-    let mut t = Translator {
-        chars: pattern.chars().collect(),
-        i: 0,
-        out: String::with_capacity(pattern.len() * 2 + 8),
-    };
+    let mut t = Translator::new(pattern, false);
     t.out.push_str(r"\A(?:");
-    t.regexp()?;
-    if t.i < t.chars.len() {
-        return Err(format!(
-            "unexpected {:?} at character {}",
-            t.peek_char(),
-            t.i + 1
-        ));
-    }
+    t.run()?;
     t.out.push_str(r")\z");
     Ok(t.out)
 }
+
+/// Translates an XPath regular expression with `flags` into an unanchored `regex`-crate pattern.
+/// An invalid flag is reported with "FORX0001" in the message; anything else is FORX0002.
+pub(crate) fn translate_xpath(pattern: &str, flags: &str) -> Result<String, String> {
+    let (mut dot_all, mut ci, mut multi, mut extended, mut literal) =
+        (false, false, false, false, false);
+    for f in flags.chars() {
+        match f {
+            's' => dot_all = true,
+            'i' => ci = true,
+            'm' => multi = true,
+            'x' => extended = true,
+            'q' => literal = true,
+            other => {
+                return Err(format!(
+                    "invalid regular expression flag {other:?} (FORX0001)"
+                ))
+            }
+        }
+    }
+    let mut t = Translator::new(pattern, true);
+    t.dot_all = dot_all;
+    t.extended = extended;
+    if ci {
+        t.out.push_str("(?i)");
+    }
+    if multi {
+        t.out.push_str("(?m)");
+    }
+    if literal {
+        t.out.push_str(&regex::escape(pattern));
+        return Ok(t.out);
+    }
+    t.run()?;
+    Ok(t.out)
+}
+
+/// Deepest nesting of groups; the `regex` crate refuses deeper patterns anyway, and the limit
+/// keeps the recursive descent off the end of the stack for hostile patterns.
+const MAX_GROUP_DEPTH: usize = 250;
+/// Deepest nesting of character-class subtractions.
+const MAX_CLASS_DEPTH: usize = 32;
 
 struct Translator {
     chars: Vec<char>,
     i: usize,
     out: String,
+    /// The XPath dialect (see the module documentation).
+    xpath: bool,
+    /// XPath flag `s`: `.` matches every character.
+    dot_all: bool,
+    /// XPath flag `x`: whitespace outside character classes is ignored.
+    extended: bool,
+    depth: usize,
 }
 
 const NAME_START: &str = r":A-Z_a-z\x{C0}-\x{D6}\x{D8}-\x{F6}\x{F8}-\x{2FF}\x{370}-\x{37D}\x{37F}-\x{1FFF}\x{200C}-\x{200D}\x{2070}-\x{218F}\x{2C00}-\x{2FEF}\x{3001}-\x{D7FF}\x{F900}-\x{FDCF}\x{FDF0}-\x{FFFD}\x{10000}-\x{EFFFF}";
@@ -46,8 +90,43 @@ fn lit(out: &mut String, c: char) {
 }
 
 impl Translator {
+    fn new(pattern: &str, xpath: bool) -> Self {
+        Translator {
+            chars: pattern.chars().collect(),
+            i: 0,
+            out: String::with_capacity(pattern.len() * 2 + 8),
+            xpath,
+            dot_all: false,
+            extended: false,
+            depth: 0,
+        }
+    }
+
+    /// The whole pattern.
+    fn run(&mut self) -> Result<(), String> {
+        self.regexp()?;
+        if self.i < self.chars.len() {
+            return Err(format!(
+                "unexpected {:?} at character {}",
+                self.peek_char(),
+                self.i + 1
+            ));
+        }
+        Ok(())
+    }
+
     fn peek(&self) -> Option<char> {
         self.chars.get(self.i).copied()
+    }
+
+    /// Like [`Self::peek`] outside character classes: skips whitespace under the `x` flag.
+    fn peek_token(&mut self) -> Option<char> {
+        if self.extended {
+            while matches!(self.peek(), Some(' ' | '\t' | '\n' | '\r')) {
+                self.i += 1;
+            }
+        }
+        self.peek()
     }
 
     fn peek_char(&self) -> char {
@@ -59,28 +138,38 @@ impl Translator {
     }
 
     fn regexp(&mut self) -> Result<(), String> {
+        self.depth += 1;
+        if self.depth > MAX_GROUP_DEPTH {
+            return Err("groups nested too deeply".into());
+        }
         self.branch()?;
-        while self.peek() == Some('|') {
+        while self.peek_token() == Some('|') {
             self.i += 1;
             self.out.push('|');
             self.branch()?;
         }
+        self.depth -= 1;
         Ok(())
     }
 
     fn branch(&mut self) -> Result<(), String> {
-        while let Some(c) = self.peek() {
+        while let Some(c) = self.peek_token() {
             if c == '|' || c == ')' {
                 break;
             }
             self.atom()?;
             self.quantifier()?;
+            // XPath has always handed stacked quantifiers (`a**`, `a{2}+`) to the `regex`
+            // crate, which accepts them.
+            while self.xpath && matches!(self.peek_token(), Some('?' | '*' | '+' | '{')) {
+                self.quantifier()?;
+            }
         }
         Ok(())
     }
 
     fn quantifier(&mut self) -> Result<(), String> {
-        match self.peek() {
+        match self.peek_token() {
             Some(c @ ('?' | '*' | '+')) => {
                 self.i += 1;
                 self.out.push(c);
@@ -117,31 +206,48 @@ impl Translator {
                 }
                 let _ = write!(self.out, "{{{body}}}");
             }
-            _ => {}
+            _ => return Ok(()),
+        }
+        // XPath: a reluctant quantifier.
+        if self.xpath && self.peek_token() == Some('?') {
+            self.i += 1;
+            self.out.push('?');
         }
         Ok(())
     }
 
     fn atom(&mut self) -> Result<(), String> {
-        let Some(c) = self.peek() else {
+        let Some(c) = self.peek_token() else {
             return Ok(());
         };
         self.i += 1;
         match c {
             '(' => {
-                self.out.push_str("(?:");
+                if !self.xpath {
+                    self.out.push_str("(?:");
+                } else if self.peek() == Some('?') {
+                    if self.peek_at(1) != Some(':') {
+                        return Err("'(?' groups other than '(?:' are not allowed".into());
+                    }
+                    self.i += 2;
+                    self.out.push_str("(?:");
+                } else {
+                    self.out.push('(');
+                }
                 self.regexp()?;
-                if self.peek() != Some(')') {
+                if self.peek_token() != Some(')') {
                     return Err("missing ')'".into());
                 }
                 self.i += 1;
                 self.out.push(')');
             }
             '[' => {
-                let class = self.class_expr()?;
+                let class = self.class_expr(0)?;
                 self.out.push_str(&class);
             }
+            '.' if self.dot_all => self.out.push_str("(?s:.)"),
             '.' => self.out.push_str(r"[^\n\r]"),
+            '^' | '$' if self.xpath => self.out.push(c),
             '\\' => {
                 let e = self.escape()?;
                 match e {
@@ -168,6 +274,7 @@ impl Translator {
             '\\' | '|' | '.' | '-' | '^' | '?' | '*' | '+' | '{' | '}' | '(' | ')' | '[' | ']' => {
                 Esc::Char(c)
             }
+            '$' if self.xpath => Esc::Char(c),
             's' => Esc::Class(r"[\t\n\r ]".into()),
             'S' => Esc::Class(r"[^\t\n\r ]".into()),
             'd' => Esc::Class(r"\p{Nd}".into()),
@@ -200,12 +307,16 @@ impl Translator {
                 let neg = c == 'P';
                 Esc::Class(property(&name, neg)?)
             }
+            '0'..='9' => return Err("back-references are not supported".into()),
             other => return Err(format!("unknown escape \\{other}")),
         })
     }
 
     /// After a `[`: a character class expression up to and including its `]`.
-    fn class_expr(&mut self) -> Result<String, String> {
+    fn class_expr(&mut self, depth: usize) -> Result<String, String> {
+        if depth > MAX_CLASS_DEPTH {
+            return Err("character classes nested too deeply".into());
+        }
         let negated = if self.peek() == Some('^') {
             self.i += 1;
             true
@@ -218,6 +329,8 @@ impl Translator {
         loop {
             let c = self.peek().ok_or("unterminated character class")?;
             match c {
+                // XPath (historically) reads a leading ']' as a literal.
+                ']' if count == 0 && self.xpath => {}
                 ']' => {
                     if count == 0 {
                         return Err("empty character class".into());
@@ -230,7 +343,7 @@ impl Translator {
                         return Err("character class subtraction without a base".into());
                     }
                     self.i += 2;
-                    subtraction = Some(self.class_expr()?);
+                    subtraction = Some(self.class_expr(depth + 1)?);
                     if self.peek() != Some(']') {
                         return Err("subtraction must end the character class".into());
                     }
@@ -435,7 +548,7 @@ fn property(name: &str, negated: bool) -> Result<String, String> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::translate;
+    use super::{translate, translate_xpath};
 
     fn m(p: &str, s: &str) -> bool {
         let r = regex::Regex::new(&translate(p).unwrap()).unwrap();
@@ -465,6 +578,58 @@ mod tests {
         assert!(m("[a-]", "-"));
         assert!(m(r"\d+\.\d{2}", "10.50"));
         assert!(m("(ab)*", ""));
+    }
+
+    fn xm(p: &str, flags: &str, s: &str) -> bool {
+        let r = regex::Regex::new(&translate_xpath(p, flags).unwrap()).unwrap();
+        r.is_match(s)
+    }
+
+    #[test]
+    fn xpath_semantics() {
+        assert!(xm("b", "", "abc"), "unanchored");
+        assert!(!xm("^b", "", "abc"));
+        assert!(xm("^b$", "m", "a\nb"));
+        assert!(!xm("^b$", "", "a\nb"));
+        assert!(!xm("a.b", "", "a\nb"));
+        assert!(xm("a.b", "s", "a\nb"));
+        assert!(xm("B", "i", "abc"));
+        assert!(xm("a b", "x", "ab"));
+        assert!(xm("[ ]", "x", " "), "whitespace in a class is kept under x");
+        assert!(xm("a.b", "q", "a.b"));
+        assert!(!xm("a.b", "q", "axb"));
+        assert!(xm(r"\$\^", "", "$^"));
+        assert!(xm("^[a-z-[aeiou]]$", "", "b"));
+        assert!(!xm("^[a-z-[aeiou]]$", "", "e"));
+        assert!(xm(r"^\i\c*$", "", "_a1"));
+        assert!(xm(r"^\p{IsBasicLatin}+$", "", "abc"));
+        assert!(xm("^a+?$", "", "aaa"));
+        assert!(xm("^(?:ab)+$", "", "abab"));
+        let r = regex::Regex::new(&translate_xpath("(a)(?:b)(c)", "").unwrap()).unwrap();
+        assert_eq!(
+            r.captures_len(),
+            3,
+            "capturing groups are kept for replace()"
+        );
+        for (p, f) in [
+            ("(a)\\1", ""),
+            ("a", "z"),
+            ("[a", ""),
+            ("(?=a)", ""),
+            ("a)", ""),
+        ] {
+            assert!(translate_xpath(p, f).is_err(), "{p} {f}");
+        }
+        assert!(translate_xpath("a", "z").unwrap_err().contains("FORX0001"));
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = format!("{}a{}", "(".repeat(10_000), ")".repeat(10_000));
+        assert!(translate(&deep).is_err());
+        assert!(translate_xpath(&deep, "").is_err());
+        let classes = format!("{}{}", "[a-".repeat(40), "]".repeat(40));
+        assert!(translate(&classes).is_err());
     }
 
     #[test]

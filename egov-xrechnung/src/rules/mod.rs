@@ -39,9 +39,10 @@ pub use scenario::{Scenario, ScenarioSelection, Scenarios, SchematronStep};
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::sync::{Arc, OnceLock};
 
+use egov_core::hash::Fnv;
 use egov_core::xml::{Document, NodeKind};
 use egov_core::xpath::{
     DynamicContext, FunctionLibrary, MatchKey, Pattern, StaticContext, XNode, XPath, XPathError,
@@ -109,28 +110,6 @@ impl ProcessingError {
             site: Box::new(site),
             findings: Vec::new(),
         }
-    }
-}
-
-/// FNV-1a, for the small name index (short keys, no DoS concern: keys are the rule data).
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
     }
 }
 

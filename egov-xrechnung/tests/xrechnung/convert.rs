@@ -3,7 +3,7 @@
 use crate::common::{corpus, shared_dir};
 use chrono::NaiveDate;
 use egov_xrechnung::builder::{InvoiceBuilder, LineItem};
-use egov_xrechnung::model::{Buyer, PostalAddress, Seller};
+use egov_xrechnung::model::{Buyer, Contact, ElectronicAddress, PostalAddress, Seller};
 use egov_xrechnung::{read, write, Invoice, Syntax};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -73,14 +73,28 @@ fn party_address(city: &str) -> PostalAddress {
 fn built(lines: &[(u32, i64, i64, bool)], allowance: i64, charge: i64) -> Invoice {
     let mut b = InvoiceBuilder::new("R-1", NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(), "EUR")
         .xrechnung("991-12345-67")
+        .due_date(NaiveDate::from_ymd_opt(2026, 4, 30).unwrap())
         .seller(Seller {
             name: "Seller".into(),
             vat_identifier: Some("DE123456789".into()),
+            electronic_address: Some(ElectronicAddress {
+                value: "seller@example.org".into(),
+                scheme_id: Some("EM".into()),
+            }),
             postal_address: party_address("Berlin"),
+            contact: Some(Contact {
+                contact_point: Some("Max Muster".into()),
+                telephone_number: Some("+49 30 1234".into()),
+                email_address: Some("max@example.org".into()),
+            }),
             ..Default::default()
         })
         .buyer(Buyer {
             name: "Buyer".into(),
+            electronic_address: Some(ElectronicAddress {
+                value: "buyer@example.org".into(),
+                scheme_id: Some("EM".into()),
+            }),
             postal_address: party_address("Bonn"),
             ..Default::default()
         })
@@ -129,6 +143,10 @@ proptest! {
             let back = read(xml.as_bytes()).unwrap();
             prop_assert_eq!(&back.invoice, &inv, "{:?}", syntax);
             prop_assert!(back.unmapped.is_empty(), "{:?}: {:?}", syntax, back.unmapped);
+            // A built invoice is a valid XRechnung: totals and VAT breakdown satisfy the
+            // calculation rules (BR-CO-10 … 17, BR-S-08/09, PEPPOL-EN16931-R120) by construction.
+            let report = egov_xrechnung::Validator::xrechnung().validate(xml.as_bytes());
+            prop_assert!(report.valid, "{:?}: {:?}", syntax, report.fatal);
         }
     }
 }
