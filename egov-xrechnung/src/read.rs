@@ -6,7 +6,11 @@ use egov_core::xml::{Document, Node};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::model::parse_xs_decimal;
+use crate::codes::VatCategoryCode;
+use crate::model::{
+    parse_xs_decimal, DocumentLevelAllowance, DocumentLevelCharge, Invoice, InvoiceLine,
+    InvoiceLineAllowance, InvoiceLineCharge,
+};
 
 /// The readers' normal form: an optional group, identifier or value that carries nothing is
 /// absent (`None`), never an empty value — so both syntaxes read the same content into the same
@@ -19,6 +23,78 @@ pub fn nonempty<T: Default + PartialEq>(value: T) -> Option<T> {
 pub fn nonempty_text(node: Node<'_>) -> Option<String> {
     let text = node.text();
     (!text.is_empty()).then(|| text.into_owned())
+}
+
+/// The terms an allowance and a charge share, as both syntaxes carry them (UBL
+/// `cac:AllowanceCharge`, CII `ram:SpecifiedTradeAllowanceCharge`); the readers fill it and file
+/// it into the model as BG-20/BG-21 (document) or BG-27/BG-28 (line).
+#[derive(Debug, Default)]
+pub struct AllowanceCharge {
+    /// BT-92 / BT-99 / BT-136 / BT-141.
+    pub amount: Option<Decimal>,
+    /// BT-93 / BT-100 / BT-137 / BT-142.
+    pub base_amount: Option<Decimal>,
+    /// BT-94 / BT-101 / BT-138 / BT-143.
+    pub percentage: Option<Decimal>,
+    /// BT-97 / BT-104 / BT-139 / BT-144.
+    pub reason: Option<String>,
+    /// BT-98 / BT-105 / BT-140 / BT-145.
+    pub reason_code: Option<String>,
+}
+
+impl AllowanceCharge {
+    /// Files it as BG-21 (charge) or BG-20 (allowance) with its VAT category and rate.
+    pub fn add_to_document(
+        self,
+        inv: &mut Invoice,
+        charge: bool,
+        vat_category_code: VatCategoryCode,
+        vat_rate: Option<Decimal>,
+    ) {
+        let reason_code = self.reason_code;
+        if charge {
+            inv.document_level_charges.push(DocumentLevelCharge {
+                amount: self.amount,
+                base_amount: self.base_amount,
+                percentage: self.percentage,
+                vat_category_code,
+                vat_rate,
+                reason: self.reason,
+                reason_code: reason_code.map(Into::into),
+            });
+        } else {
+            inv.document_level_allowances.push(DocumentLevelAllowance {
+                amount: self.amount,
+                base_amount: self.base_amount,
+                percentage: self.percentage,
+                vat_category_code,
+                vat_rate,
+                reason: self.reason,
+                reason_code: reason_code.map(Into::into),
+            });
+        }
+    }
+
+    /// Files it as BG-28 (charge) or BG-27 (allowance) of a line.
+    pub fn add_to_line(self, line: &mut InvoiceLine, charge: bool) {
+        if charge {
+            line.charges.push(InvoiceLineCharge {
+                amount: self.amount,
+                base_amount: self.base_amount,
+                percentage: self.percentage,
+                reason: self.reason,
+                reason_code: self.reason_code.map(Into::into),
+            });
+        } else {
+            line.allowances.push(InvoiceLineAllowance {
+                amount: self.amount,
+                base_amount: self.base_amount,
+                percentage: self.percentage,
+                reason: self.reason,
+                reason_code: self.reason_code.map(Into::into),
+            });
+        }
+    }
 }
 
 /// A piece of the input the reader did not carry into the model.

@@ -1,6 +1,8 @@
 //! The two syntaxes of EN 16931: detection from the root element, reading into the model and
 //! writing from it.
 
+use std::borrow::Cow;
+
 use egov_core::xml::{Document, Limits, Node};
 use serde::{Deserialize, Serialize};
 
@@ -151,17 +153,18 @@ pub fn write(invoice: &Invoice, syntax: Syntax) -> String {
 /// - UBL CreditNote, BG-DEX-09: the CreditNote has no `cac:PrepaidPayment`.
 /// - UBL, BT-110 absent although BG-23 is given: `cac:TaxTotal/cbc:TaxAmount` is mandatory in the
 ///   UBL schema, so it is written as the sum of BT-117 (what BR-CO-14 requires it to be).
-pub fn carried_by(invoice: &Invoice, syntax: Syntax) -> (Invoice, Vec<&'static str>) {
-    let mut inv = invoice.clone();
+pub fn carried_by(invoice: &Invoice, syntax: Syntax) -> (Cow<'_, Invoice>, Vec<&'static str>) {
+    // Cloned only when something has to change (attachments can be megabytes).
+    let mut inv = Cow::Borrowed(invoice);
     let mut changes = Vec::new();
     match syntax {
         Syntax::Cii => {
             if !inv.third_party_payments.is_empty() {
-                drop_third_party_payments(&mut inv);
+                drop_third_party_payments(inv.to_mut());
                 changes.push("BG-DEX-09 THIRD PARTY PAYMENT left out, and BT-115 reduced by their amounts (BR-CO-16 without BR-DEX-09): XRechnung binds them to UBL only (cac:PrepaidPayment, BR-DEX-09 … BR-DEX-14)");
             }
             if inv.preceding_invoice_references.len() > 1 {
-                inv.preceding_invoice_references.truncate(1);
+                inv.to_mut().preceding_invoice_references.truncate(1);
                 changes.push("BG-3 PRECEDING INVOICE REFERENCE: only the first written, the CII D16B schema allows one ram:InvoiceReferencedDocument");
             }
             let xrechnung = inv
@@ -174,7 +177,7 @@ pub fn carried_by(invoice: &Invoice, syntax: Syntax) -> (Invoice, Vec<&'static s
                     .iter()
                     .any(|l| !l.sub_invoice_lines.is_empty())
             {
-                for line in &mut inv.invoice_lines {
+                for line in &mut inv.to_mut().invoice_lines {
                     line.sub_invoice_lines.clear();
                 }
                 changes.push("BG-DEX-01 SUB INVOICE LINE left out: XRechnung does not support sub invoice lines in CII (BR-DEX-15)");
@@ -182,17 +185,18 @@ pub fn carried_by(invoice: &Invoice, syntax: Syntax) -> (Invoice, Vec<&'static s
         }
         Syntax::Ubl => {
             if inv.is_credit_note() && !inv.third_party_payments.is_empty() {
-                drop_third_party_payments(&mut inv);
+                drop_third_party_payments(inv.to_mut());
                 changes.push("BG-DEX-09 THIRD PARTY PAYMENT left out, and BT-115 reduced by their amounts: the UBL 2.1 CreditNote has no cac:PrepaidPayment");
             }
-            let totals = &mut inv.document_totals;
-            if totals.invoice_total_vat_amount.is_none() && !inv.vat_breakdowns.is_empty() {
+            if inv.document_totals.invoice_total_vat_amount.is_none()
+                && !inv.vat_breakdowns.is_empty()
+            {
                 let sum = inv
                     .vat_breakdowns
                     .iter()
                     .filter_map(|v| v.vat_category_tax_amount)
                     .sum();
-                totals.invoice_total_vat_amount = Some(sum);
+                inv.to_mut().document_totals.invoice_total_vat_amount = Some(sum);
                 changes.push("BT-110 Invoice total VAT amount written as the sum of BT-117: cac:TaxTotal/cbc:TaxAmount is mandatory in UBL (BR-CO-14)");
             }
         }

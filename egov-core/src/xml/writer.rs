@@ -167,7 +167,11 @@ impl XmlWriter {
 pub fn escape_into(out: &mut String, s: &str, attribute: bool) {
     // Fast path: nothing to escape or replace (the common case, e.g. base64 attachments).
     // 0xEF starts U+FFFE/U+FFFF (and other characters, which then take the slow path).
-    let special = |b: &u8| matches!(*b, b'&' | b'<' | b'>' | b'"' | 0xEF) || *b < 0x20;
+    let special = |b: &u8| match *b {
+        b'&' | b'<' | b'>' | b'\r' | 0xEF => true,
+        b'"' | b'\t' | b'\n' => attribute,
+        b => b < 0x20,
+    };
     if !s.as_bytes().iter().any(special) {
         out.push_str(s);
         return;

@@ -1018,9 +1018,19 @@ impl<'s, 'c> Parser<'s, 'c> {
         if full.contains('$') || path.steps.iter().any(step_calls_user_function) {
             return;
         }
+        // `p` is followed by ':' somewhere in the text (checked at the colons, found once)
+        let colons: Vec<usize> = full
+            .bytes()
+            .enumerate()
+            .filter(|(_, b)| *b == b':')
+            .map(|(i, _)| i)
+            .collect();
         let uses = |p: &str| {
-            full.match_indices(p)
-                .any(|(i, _)| full.as_bytes().get(i + p.len()) == Some(&b':'))
+            colons.iter().any(|&i| {
+                i.checked_sub(p.len())
+                    .and_then(|s| full.as_bytes().get(s..i))
+                    .is_some_and(|w| w == p.as_bytes())
+            })
         };
         let mut bindings = String::new();
         for (p, uri) in self.ctx.namespaces() {

@@ -13,13 +13,13 @@ use super::{
 use crate::codes::VatPointDateCode;
 use crate::model::{
     parse_xs_decimal, AdditionalSupportingDocument, AttachedDocument, Buyer, Contact,
-    CreditTransfer, DeliveryInformation, DirectDebit, DocumentLevelAllowance, DocumentLevelCharge,
-    ElectronicAddress, Identifier, Invoice, InvoiceLine, InvoiceLineAllowance, InvoiceLineCharge,
-    InvoiceNote, ItemAttribute, ItemClassificationIdentifier, ItemInformation, LineVatInformation,
-    ObjectIdentifier, Payee, PaymentCard, PaymentInstructions, Period, PostalAddress,
-    PrecedingInvoiceReference, ProcessControl, Seller, SellerTaxRepresentative, VatBreakdown,
+    CreditTransfer, DeliveryInformation, DirectDebit, ElectronicAddress, Identifier, Invoice,
+    InvoiceLine, InvoiceNote, ItemAttribute, ItemClassificationIdentifier, ItemInformation,
+    LineVatInformation, ObjectIdentifier, Payee, PaymentCard, PaymentInstructions, Period,
+    PostalAddress, PrecedingInvoiceReference, ProcessControl, Seller, SellerTaxRepresentative,
+    VatBreakdown,
 };
-use crate::read::{nonempty, nonempty_text, Reader, Unmapped};
+use crate::read::{nonempty, nonempty_text, AllowanceCharge, Reader, Unmapped};
 use crate::{QDT_NS, RAM_NS, RSM_NS, UDT_NS};
 
 /// Reads the document (see [`super::read`]).
@@ -36,20 +36,6 @@ pub(super) fn read(doc: &Document) -> (Invoice, Vec<Unmapped>) {
             .note(root, "not a UN/CEFACT CII D16B rsm:CrossIndustryInvoice");
     }
     (invoice, cii.r.finish())
-}
-
-/// The parts of `ram:SpecifiedTradeAllowanceCharge` common to BG-20/21 and BG-27/28.
-struct AllowanceCharge {
-    /// BT-92 / BT-99 / BT-136 / BT-141 `ram:ActualAmount`.
-    amount: Option<Decimal>,
-    /// BT-93 / BT-100 / BT-137 / BT-142 `ram:BasisAmount`.
-    base_amount: Option<Decimal>,
-    /// BT-94 / BT-101 / BT-138 / BT-143 `ram:CalculationPercent`.
-    percentage: Option<Decimal>,
-    /// BT-97 / BT-104 / BT-139 / BT-144 `ram:Reason`.
-    reason: Option<String>,
-    /// BT-98 / BT-105 / BT-140 / BT-145 `ram:ReasonCode`.
-    reason_code: Option<String>,
 }
 
 /// Everything a `ram:…TradeParty` can carry in EN 16931; each role uses a part of it.
@@ -884,27 +870,7 @@ impl<'d> In<'d> {
                 }
                 None => (String::new(), None),
             };
-            if is_charge {
-                inv.document_level_charges.push(DocumentLevelCharge {
-                    amount: ac.amount,
-                    base_amount: ac.base_amount,
-                    percentage: ac.percentage,
-                    vat_category_code: vat_category_code.into(),
-                    vat_rate,
-                    reason: ac.reason,
-                    reason_code: ac.reason_code.map(Into::into),
-                });
-            } else {
-                inv.document_level_allowances.push(DocumentLevelAllowance {
-                    amount: ac.amount,
-                    base_amount: ac.base_amount,
-                    percentage: ac.percentage,
-                    vat_category_code: vat_category_code.into(),
-                    vat_rate,
-                    reason: ac.reason,
-                    reason_code: ac.reason_code.map(Into::into),
-                });
-            }
+            ac.add_to_document(inv, is_charge, vat_category_code.into(), vat_rate);
         }
     }
 
@@ -1122,23 +1088,7 @@ impl<'d> In<'d> {
         }
         for (is_charge, node) in self.allowances_and_charges(s) {
             let ac = self.allowance_charge(node);
-            if is_charge {
-                line.charges.push(InvoiceLineCharge {
-                    amount: ac.amount,
-                    base_amount: ac.base_amount,
-                    percentage: ac.percentage,
-                    reason: ac.reason,
-                    reason_code: ac.reason_code.map(Into::into),
-                });
-            } else {
-                line.allowances.push(InvoiceLineAllowance {
-                    amount: ac.amount,
-                    base_amount: ac.base_amount,
-                    percentage: ac.percentage,
-                    reason: ac.reason,
-                    reason_code: ac.reason_code.map(Into::into),
-                });
-            }
+            ac.add_to_line(line, is_charge);
         }
         if let Some(sum) = self.el(s, "SpecifiedTradeSettlementLineMonetarySummation") {
             // BT-131 Invoice line net amount.

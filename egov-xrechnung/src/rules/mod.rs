@@ -354,20 +354,23 @@ impl Schema {
     }
 
     fn compile_rule(&self, rule: &Rule) -> Result<Compiled, String> {
-        let mut ctx = self.ctx.clone();
+        // the schema's context, extended by the rule's variables (cloned only if there are any)
+        let mut owned: Option<StaticContext> = None;
         let mut lets = Vec::with_capacity(rule.lets.len());
         for (i, (name, value)) in rule.lets.iter().enumerate() {
-            lets.push(self.compile_expr(&ctx, value, i)?);
+            let ctx = owned.get_or_insert_with(|| self.ctx.clone());
+            lets.push(self.compile_expr(ctx, value, i)?);
             ctx.declare_variable(name);
         }
+        let ctx = owned.as_ref().unwrap_or(&self.ctx);
         let n = rule.lets.len();
         let mut asserts = Vec::with_capacity(rule.asserts.len());
         for a in &rule.asserts {
-            let test = self.compile_expr(&ctx, &a.test, n)?;
+            let test = self.compile_expr(ctx, &a.test, n)?;
             let mut message = Vec::new();
             for (is_value, part) in message_parts(&a.message) {
                 message.push(if is_value {
-                    MsgPart::Value(self.compile_expr(&ctx, &part, n)?)
+                    MsgPart::Value(self.compile_expr(ctx, &part, n)?)
                 } else {
                     MsgPart::Text(part)
                 });

@@ -13,13 +13,13 @@ use super::{INVOICED_OBJECT, PLACEHOLDER, PLACEHOLDER_FROM_CII, PROJECT_REFERENC
 use crate::codes::{EasCode, MimeCode, ObjectSchemeCode, UnitCode, VatCategoryCode};
 use crate::model::{
     AdditionalSupportingDocument, AttachedDocument, Buyer, Contact, CreditTransfer,
-    DeliveryInformation, DirectDebit, DocumentLevelAllowance, DocumentLevelCharge, DocumentTotals,
-    ElectronicAddress, Identifier, Invoice, InvoiceLine, InvoiceLineAllowance, InvoiceLineCharge,
-    InvoiceNote, ItemAttribute, ItemClassificationIdentifier, LineVatInformation, ObjectIdentifier,
-    Payee, PaymentCard, PaymentInstructions, Period, PostalAddress, PrecedingInvoiceReference,
-    PriceDetails, Seller, SellerTaxRepresentative, ThirdPartyPayment, VatBreakdown,
+    DeliveryInformation, DirectDebit, DocumentTotals, ElectronicAddress, Identifier, Invoice,
+    InvoiceLine, InvoiceNote, ItemAttribute, ItemClassificationIdentifier, LineVatInformation,
+    ObjectIdentifier, Payee, PaymentCard, PaymentInstructions, Period, PostalAddress,
+    PrecedingInvoiceReference, PriceDetails, Seller, SellerTaxRepresentative, ThirdPartyPayment,
+    VatBreakdown,
 };
-use crate::read::{nonempty, nonempty_text, Reader, Unmapped};
+use crate::read::{nonempty, nonempty_text, AllowanceCharge, Reader, Unmapped};
 use crate::{CAC_NS, CBC_NS, UBL_CREDIT_NOTE_NS};
 
 /// Reads a UBL `Invoice` or `CreditNote`.
@@ -55,16 +55,6 @@ struct PartyTax {
 struct VatCategory {
     code: VatCategoryCode,
     rate: Option<Decimal>,
-}
-
-/// The terms shared by BG-20, BG-21, BG-27 and BG-28.
-struct AllowanceCharge {
-    amount: Option<Decimal>,
-    base_amount: Option<Decimal>,
-    percentage: Option<Decimal>,
-    reason: Option<String>,
-    reason_code: Option<String>,
-    vat: VatCategory,
 }
 
 /// Which singular parts of BG-16 were already taken from an earlier `cac:PaymentMeans`.
@@ -843,28 +833,8 @@ impl<'d> Cx<'d> {
             let Some(charge) = self.charge_indicator(node) else {
                 continue;
             };
-            let ac = self.allowance_charge(node, true);
-            if charge {
-                inv.document_level_charges.push(DocumentLevelCharge {
-                    amount: ac.amount,
-                    base_amount: ac.base_amount,
-                    percentage: ac.percentage,
-                    vat_category_code: ac.vat.code,
-                    vat_rate: ac.vat.rate,
-                    reason: ac.reason,
-                    reason_code: ac.reason_code.map(Into::into),
-                });
-            } else {
-                inv.document_level_allowances.push(DocumentLevelAllowance {
-                    amount: ac.amount,
-                    base_amount: ac.base_amount,
-                    percentage: ac.percentage,
-                    vat_category_code: ac.vat.code,
-                    vat_rate: ac.vat.rate,
-                    reason: ac.reason,
-                    reason_code: ac.reason_code.map(Into::into),
-                });
-            }
+            let (ac, vat) = self.allowance_charge(node, true);
+            ac.add_to_document(inv, charge, vat.code, vat.rate);
         }
     }
 
@@ -888,21 +858,26 @@ impl<'d> Cx<'d> {
     }
 
     /// The terms of an allowance or charge; the VAT category only on document level.
-    fn allowance_charge(&mut self, node: Node<'d>, with_vat: bool) -> AllowanceCharge {
-        AllowanceCharge {
+    fn allowance_charge(
+        &mut self,
+        node: Node<'d>,
+        with_vat: bool,
+    ) -> (AllowanceCharge, VatCategory) {
+        let ac = AllowanceCharge {
             reason_code: self.text(node, "AllowanceChargeReasonCode"),
             reason: self.text(node, "AllowanceChargeReason"),
             percentage: self.decimal(node, "MultiplierFactorNumeric"),
             amount: self.amount(node, "Amount"),
             base_amount: self.amount(node, "BaseAmount"),
-            vat: if with_vat {
-                self.cac(node, "TaxCategory")
-                    .map(|c| self.vat_category(c))
-                    .unwrap_or_default()
-            } else {
-                VatCategory::default()
-            },
-        }
+        };
+        let vat = if with_vat {
+            self.cac(node, "TaxCategory")
+                .map(|c| self.vat_category(c))
+                .unwrap_or_default()
+        } else {
+            VatCategory::default()
+        };
+        (ac, vat)
     }
 
     /// A `cac:TaxCategory` / `cac:ClassifiedTaxCategory`: code and rate; the tax scheme `VAT` is
@@ -1068,24 +1043,8 @@ impl<'d> Cx<'d> {
             let Some(charge) = self.charge_indicator(ac_node) else {
                 continue;
             };
-            let ac = self.allowance_charge(ac_node, false);
-            if charge {
-                line.charges.push(InvoiceLineCharge {
-                    amount: ac.amount,
-                    base_amount: ac.base_amount,
-                    percentage: ac.percentage,
-                    reason: ac.reason,
-                    reason_code: ac.reason_code.map(Into::into),
-                });
-            } else {
-                line.allowances.push(InvoiceLineAllowance {
-                    amount: ac.amount,
-                    base_amount: ac.base_amount,
-                    percentage: ac.percentage,
-                    reason: ac.reason,
-                    reason_code: ac.reason_code.map(Into::into),
-                });
-            }
+            let (ac, _) = self.allowance_charge(ac_node, false);
+            ac.add_to_line(line, charge);
         }
     }
 
