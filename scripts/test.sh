@@ -34,6 +34,13 @@ passed+=(test)
 total=$(grep -E '^test result:' target/test-output.txt | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/' \
   | awk '{p+=$1; f+=$2} END {print p" "f}')
 
+step "oracle agreement figures (re-run with output shown)"
+cargo test -q -p egov-core --test core -- --nocapture retention_cases_oracle every_genericode 2>&1 \
+  | grep -E '(period oracle: [0-9]+/|codelist:)' | sed -E 's/^\.+//' || true
+cargo test -q -p egov-xrechnung --test xrechnung -- --nocapture conformance round_trip converted cen_unit 2>&1 \
+  | grep -E '(conformance|round trip|converted testsuite|CEN unit testSets)' | grep -v '^test ' \
+  | sed -E 's/^\.+//' || true
+
 step "C ABI clients: C (+ static, valgrind), C# (Mono), Java (JNA), Python"
 bash examples/ffi/run.sh 2>&1 | tee target/ffi-output.txt
 ffi=$(grep -E '^ffi: [0-9]+ passed, [0-9]+ failed' target/ffi-output.txt | tail -1)

@@ -271,9 +271,10 @@ pub(crate) fn check_lexical(b: Builtin, v: &str) -> Result<(), String> {
         | Builtin::GMonthDay
         | Builtin::GDay
         | Builtin::GMonth => parse_temporal(b, v).map(|_| ()),
-        Builtin::HexBinary => (v.len() % 2 == 0 && v.bytes().all(|c| c.is_ascii_hexdigit()))
-            .then_some(())
-            .ok_or_else(|| "not hex-encoded binary (an even number of hex digits)".into()),
+        Builtin::HexBinary => (v.len().is_multiple_of(2)
+            && v.bytes().all(|c| c.is_ascii_hexdigit()))
+        .then_some(())
+        .ok_or_else(|| "not hex-encoded binary (an even number of hex digits)".into()),
         Builtin::Base64Binary => check_base64(v),
         Builtin::AnyUri => check_any_uri(v),
         Builtin::Integer
@@ -942,7 +943,7 @@ pub(crate) fn check_base64(v: &str) -> Result<(), String> {
                         _ => return bad("misplaced '='"),
                     }
                 }
-                1 if n % 4 == 0 => pad = 2,
+                1 if n.is_multiple_of(4) => pad = 2,
                 _ => return bad("misplaced '='"),
             }
             continue;
@@ -955,7 +956,7 @@ pub(crate) fn check_base64(v: &str) -> Result<(), String> {
         }
         prev = c;
     }
-    if n % 4 != 0 {
+    if !n.is_multiple_of(4) {
         return bad("the number of base64 characters is not a multiple of 4");
     }
     Ok(())

@@ -380,7 +380,7 @@ fn emit(node: Node<'_>, w: &mut XmlWriter, state: &mut u64) {
             }
         }
     }
-    if next(state) % 40 == 0 {
+    if next(state).is_multiple_of(40) {
         let name = pick(
             state,
             &["currencyID", "schemeID", "unitCode", "listID", "name"],
@@ -404,7 +404,7 @@ fn emit(node: Node<'_>, w: &mut XmlWriter, state: &mut u64) {
                 _ => emit(child, w, state),
             }
         } else if child.is_text() {
-            if next(state) % 15 == 0 {
+            if next(state).is_multiple_of(15) {
                 w.text(pick(state, TRICKY));
             } else {
                 w.text(child.value());
