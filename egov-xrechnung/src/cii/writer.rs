@@ -15,6 +15,7 @@ use crate::model::{
     LineVatInformation, ObjectIdentifier, PaymentInstructions, Period, PostalAddress, PriceDetails,
     ProcessControl,
 };
+use crate::write::AllowanceCharge;
 use crate::write::{date_102, decimal};
 use crate::{QDT_NS, RAM_NS, RSM_NS, UDT_NS};
 
@@ -57,18 +58,6 @@ struct Party<'a> {
     vat_identifier: Option<&'a str>,
     /// BT-32.
     tax_registration: Option<&'a Identifier>,
-}
-
-/// The common part of an allowance/charge (BG-20, BG-21, BG-27, BG-28).
-struct AllowanceCharge<'a> {
-    is_charge: bool,
-    amount: Option<&'a Decimal>,
-    base_amount: Option<&'a Decimal>,
-    percentage: Option<&'a Decimal>,
-    reason: Option<&'a str>,
-    reason_code: Option<&'a str>,
-    /// BT-95/96 or BT-102/103 (`ram:CategoryTradeTax`, document level only).
-    vat: Option<(&'a VatCategoryCode, Option<&'a Decimal>)>,
 }
 
 /// A non-empty string as `Some`.
@@ -466,26 +455,10 @@ impl Out {
             self.period(period); // BG-26
         }
         for a in &line.allowances {
-            self.allowance_charge(&AllowanceCharge {
-                is_charge: false,
-                amount: a.amount.as_ref(),
-                base_amount: a.base_amount.as_ref(),
-                percentage: a.percentage.as_ref(),
-                reason: a.reason.as_deref(),
-                reason_code: a.reason_code.as_ref().map(|c| c.as_str()),
-                vat: None,
-            });
+            self.allowance_charge(&AllowanceCharge::from(a));
         }
         for c in &line.charges {
-            self.allowance_charge(&AllowanceCharge {
-                is_charge: true,
-                amount: c.amount.as_ref(),
-                base_amount: c.base_amount.as_ref(),
-                percentage: c.percentage.as_ref(),
-                reason: c.reason.as_deref(),
-                reason_code: c.reason_code.as_ref().map(|c| c.as_str()),
-                vat: None,
-            });
+            self.allowance_charge(&AllowanceCharge::from(c));
         }
         if let Some(net) = &line.net_amount {
             self.open("ram:SpecifiedTradeSettlementLineMonetarySummation");
@@ -528,7 +501,7 @@ impl Out {
     /// One `ram:SpecifiedTradeAllowanceCharge` (TradeAllowanceChargeType order).
     fn allowance_charge(&mut self, ac: &AllowanceCharge<'_>) {
         self.open("ram:SpecifiedTradeAllowanceCharge");
-        self.charge_indicator(ac.is_charge);
+        self.charge_indicator(ac.charge);
         self.decimal("ram:CalculationPercent", ac.percentage);
         self.decimal("ram:BasisAmount", ac.base_amount);
         self.decimal("ram:ActualAmount", ac.amount);
@@ -766,26 +739,10 @@ impl Out {
             self.period(period); // BG-14
         }
         for a in &inv.document_level_allowances {
-            self.allowance_charge(&AllowanceCharge {
-                is_charge: false,
-                amount: a.amount.as_ref(),
-                base_amount: a.base_amount.as_ref(),
-                percentage: a.percentage.as_ref(),
-                reason: a.reason.as_deref(),
-                reason_code: a.reason_code.as_ref().map(|c| c.as_str()),
-                vat: Some((&a.vat_category_code, a.vat_rate.as_ref())),
-            }); // BG-20
+            self.allowance_charge(&AllowanceCharge::from(a)); // BG-20
         }
         for c in &inv.document_level_charges {
-            self.allowance_charge(&AllowanceCharge {
-                is_charge: true,
-                amount: c.amount.as_ref(),
-                base_amount: c.base_amount.as_ref(),
-                percentage: c.percentage.as_ref(),
-                reason: c.reason.as_deref(),
-                reason_code: c.reason_code.as_ref().map(|c| c.as_str()),
-                vat: Some((&c.vat_category_code, c.vat_rate.as_ref())),
-            }); // BG-21
+            self.allowance_charge(&AllowanceCharge::from(c)); // BG-21
         }
         let mandate = dd.and_then(|d| d.mandate_reference_identifier.as_deref());
         if inv.payment_terms.is_some() || inv.payment_due_date.is_some() || mandate.is_some() {

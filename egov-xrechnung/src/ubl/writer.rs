@@ -16,6 +16,7 @@ use crate::model::{
     Contact, ElectronicAddress, Identifier, Invoice, InvoiceLine, InvoiceNote, Payee,
     PaymentInstructions, Period, PostalAddress, PriceDetails,
 };
+use crate::write::AllowanceCharge;
 use crate::write::{decimal, iso_date, nonempty, opt, with_attr};
 use crate::{CAC_NS, CBC_NS, UBL_CREDIT_NOTE_NS, UBL_INVOICE_NS};
 
@@ -37,18 +38,6 @@ struct Out<'a> {
     currency: &'a str,
     /// Whether a `CreditNote` is written.
     credit_note: bool,
-}
-
-/// An allowance or charge, as BG-20/21 and BG-27/28 share it.
-struct AllowanceCharge<'v> {
-    charge: bool,
-    reason_code: Option<&'v str>,
-    reason: Option<&'v str>,
-    percentage: Option<&'v Decimal>,
-    amount: Option<&'v Decimal>,
-    base_amount: Option<&'v Decimal>,
-    /// Document level only: BT-95/96, BT-102/103.
-    vat: Option<(&'v VatCategoryCode, Option<&'v Decimal>)>,
 }
 
 /// A `cac:TaxCategory` / `cac:ClassifiedTaxCategory`.
@@ -725,26 +714,10 @@ impl Out<'_> {
     /// BG-20 and BG-21.
     fn document_allowances_charges(&mut self, inv: &Invoice) {
         for a in &inv.document_level_allowances {
-            self.allowance_charge(&AllowanceCharge {
-                charge: false,
-                reason_code: a.reason_code.as_ref().map(|c| c.as_str()),
-                reason: a.reason.as_deref(),
-                percentage: a.percentage.as_ref(),
-                amount: a.amount.as_ref(),
-                base_amount: a.base_amount.as_ref(),
-                vat: Some((&a.vat_category_code, a.vat_rate.as_ref())),
-            });
+            self.allowance_charge(&AllowanceCharge::from(a));
         }
         for c in &inv.document_level_charges {
-            self.allowance_charge(&AllowanceCharge {
-                charge: true,
-                reason_code: c.reason_code.as_ref().map(|c| c.as_str()),
-                reason: c.reason.as_deref(),
-                percentage: c.percentage.as_ref(),
-                amount: c.amount.as_ref(),
-                base_amount: c.base_amount.as_ref(),
-                vat: Some((&c.vat_category_code, c.vat_rate.as_ref())),
-            });
+            self.allowance_charge(&AllowanceCharge::from(c));
         }
     }
 
@@ -915,26 +888,10 @@ impl Out<'_> {
     /// BG-27 and BG-28.
     fn line_allowances_charges(&mut self, l: &InvoiceLine) {
         for a in &l.allowances {
-            self.allowance_charge(&AllowanceCharge {
-                charge: false,
-                reason_code: a.reason_code.as_ref().map(|c| c.as_str()),
-                reason: a.reason.as_deref(),
-                percentage: a.percentage.as_ref(),
-                amount: a.amount.as_ref(),
-                base_amount: a.base_amount.as_ref(),
-                vat: None,
-            });
+            self.allowance_charge(&AllowanceCharge::from(a));
         }
         for c in &l.charges {
-            self.allowance_charge(&AllowanceCharge {
-                charge: true,
-                reason_code: c.reason_code.as_ref().map(|c| c.as_str()),
-                reason: c.reason.as_deref(),
-                percentage: c.percentage.as_ref(),
-                amount: c.amount.as_ref(),
-                base_amount: c.base_amount.as_ref(),
-                vat: None,
-            });
+            self.allowance_charge(&AllowanceCharge::from(c));
         }
     }
 
