@@ -100,6 +100,8 @@ impl Validator {
             }
         };
         let name = Some(scenario.name().to_owned());
+        // first use in this process: load the rules while the schema step runs
+        rules::RuleSet::prepare(scenario.syntax());
         let findings = match schema_findings(scenario, doc) {
             Ok(f) if !f.is_empty() => f,
             Ok(_) => schematron_findings(scenario, doc),

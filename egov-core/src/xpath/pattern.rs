@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::ast::*;
 use super::eval::{test_matches, visit_axis, Ev, Focus};
+use super::functions::Builtin;
 use super::parser::{static_error, Parser};
 use super::value::XNode;
 use super::xslt::FunctionLibrary;
@@ -226,11 +227,31 @@ impl Pattern {
     /// True when the node matches. Dynamic errors while evaluating predicates make the pattern
     /// not match (XSLT 3.0 §5.5.4).
     pub fn matches<'a>(&'a self, node: XNode<'a>, ctx: &mut DynamicContext<'a>) -> bool {
+        self.run(node, ctx, Mode::Full)
+    }
+
+    /// Matches the *shape* of the node only: its kind and the names of it and its ancestors.
+    /// Predicates that read anything else (content, variables, positions) count as true, so
+    /// this is a necessary condition for [`Pattern::matches`] — and an equivalent one when
+    /// [`Pattern::is_shape_only`]. Nodes with the same names on the path from the root share
+    /// the answer, which lets a caller match many patterns once per distinct path.
+    pub fn matches_shape<'a>(&'a self, node: XNode<'a>, ctx: &mut DynamicContext<'a>) -> bool {
+        self.run(node, ctx, Mode::Shape)
+    }
+
+    /// True when whether a node matches depends on nothing but its kind and the names (prefix,
+    /// namespace, local name) of it and its ancestors: every predicate is a condition on
+    /// `name()`, `local-name()` or `namespace-uri()` and none is positional.
+    pub fn is_shape_only(&self) -> bool {
+        self.alts.iter().all(path_shape_only)
+    }
+
+    fn run<'a>(&'a self, node: XNode<'a>, ctx: &mut DynamicContext<'a>, mode: Mode) -> bool {
         let DynamicContext {
             variables, scratch, ..
         } = ctx;
         let mut ev = Ev::top(variables, scratch, self.functions.as_deref(), self.locals);
-        self.alts.iter().any(|a| match_path(&mut ev, a, node))
+        self.alts.iter().any(|a| match_path(&mut ev, a, node, mode))
     }
 
     /// [`Pattern::matches`] for a tree node.
@@ -292,18 +313,69 @@ fn path_keys(p: &PPath, out: &mut Vec<MatchKey>) {
     }
 }
 
-fn match_path<'a>(ev: &mut Ev<'a, '_>, p: &'a PPath, node: XNode<'a>) -> bool {
+/// Full matching, or matching of the shape only (see [`Pattern::matches_shape`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Full,
+    Shape,
+}
+
+fn path_shape_only(p: &PPath) -> bool {
+    p.steps.iter().all(|s| {
+        !s.positional
+            && s.preds.iter().all(|p| shape_condition(&p.expr))
+            && match &s.kind {
+                PStepKind::Group(alts) => alts.iter().all(path_shape_only),
+                PStepKind::Test(..) => true,
+            }
+    })
+}
+
+/// A boolean condition built from name-only parts (see [`Expr::wrap_name_only`]).
+fn shape_condition(e: &Expr) -> bool {
+    match e {
+        Expr::NameOnly(..) => true,
+        Expr::And(a, b) | Expr::Or(a, b) => shape_condition(a) && shape_condition(b),
+        Expr::Call(Builtin::Not, args, _) => args.iter().all(shape_condition),
+        _ => false,
+    }
+}
+
+/// The value of a boolean predicate as far as the node's name decides it; `None` when other
+/// parts could change it.
+fn shape_value<'a>(ev: &mut Ev<'a, '_>, e: &'a Expr, focus: &Focus<'a>) -> Option<bool> {
+    match e {
+        Expr::NameOnly(..) => Some(ev.ebv(e, focus).unwrap_or(false)),
+        Expr::And(a, b) => match (shape_value(ev, a, focus), shape_value(ev, b, focus)) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        },
+        Expr::Or(a, b) => match (shape_value(ev, a, focus), shape_value(ev, b, focus)) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        },
+        Expr::Call(Builtin::Not, args, _) if args.len() == 1 => args
+            .first()
+            .and_then(|a| shape_value(ev, a, focus))
+            .map(|v| !v),
+        _ => None,
+    }
+}
+
+fn match_path<'a>(ev: &mut Ev<'a, '_>, p: &'a PPath, node: XNode<'a>, mode: Mode) -> bool {
     if p.steps.is_empty() {
         return matches!(node, XNode::Node(n) if n.kind() == NodeKind::Document);
     }
-    match_at(ev, p, p.steps.len() - 1, node)
+    match_at(ev, p, p.steps.len() - 1, node, mode)
 }
 
-fn match_at<'a>(ev: &mut Ev<'a, '_>, p: &'a PPath, k: usize, node: XNode<'a>) -> bool {
+fn match_at<'a>(ev: &mut Ev<'a, '_>, p: &'a PPath, k: usize, node: XNode<'a>, mode: Mode) -> bool {
     let Some(step) = p.steps.get(k) else {
         return false;
     };
-    if !step_matches(ev, step, node) {
+    if !step_matches(ev, step, node, mode) {
         return false;
     }
     match step.sep {
@@ -313,7 +385,7 @@ fn match_at<'a>(ev: &mut Ev<'a, '_>, p: &'a PPath, k: usize, node: XNode<'a>) ->
             .is_some_and(|q| matches!(q, XNode::Node(n) if n.kind() == NodeKind::Document)),
         Sep::Any => node.parent().is_some(),
         Sep::Child => match (node.parent(), k.checked_sub(1)) {
-            (Some(q), Some(j)) => match_at(ev, p, j, q),
+            (Some(q), Some(j)) => match_at(ev, p, j, q, mode),
             _ => false,
         },
         Sep::Desc => {
@@ -322,7 +394,7 @@ fn match_at<'a>(ev: &mut Ev<'a, '_>, p: &'a PPath, k: usize, node: XNode<'a>) ->
             };
             let mut cur = node.parent();
             while let Some(q) = cur {
-                if match_at(ev, p, j, q) {
+                if match_at(ev, p, j, q, mode) {
                     return true;
                 }
                 cur = q.parent();
@@ -332,10 +404,10 @@ fn match_at<'a>(ev: &mut Ev<'a, '_>, p: &'a PPath, k: usize, node: XNode<'a>) ->
     }
 }
 
-fn step_matches<'a>(ev: &mut Ev<'a, '_>, step: &'a PStep, node: XNode<'a>) -> bool {
+fn step_matches<'a>(ev: &mut Ev<'a, '_>, step: &'a PStep, node: XNode<'a>, mode: Mode) -> bool {
     match &step.kind {
         PStepKind::Group(alts) => {
-            if !alts.iter().any(|a| match_path(ev, a, node)) {
+            if !alts.iter().any(|a| match_path(ev, a, node, mode)) {
                 return false;
             }
         }
@@ -348,6 +420,9 @@ fn step_matches<'a>(ev: &mut Ev<'a, '_>, step: &'a PStep, node: XNode<'a>) -> bo
             };
             if !kind_ok || !test_matches(test, node, *attr) {
                 return false;
+            }
+            if step.positional && mode == Mode::Shape {
+                return true;
             }
             if step.positional {
                 // evaluate the predicates over the node's siblings on the step's axis
@@ -372,6 +447,12 @@ fn step_matches<'a>(ev: &mut Ev<'a, '_>, step: &'a PStep, node: XNode<'a>) -> bo
         }
     }
     let focus = Focus::node(node, 1, 1);
+    if mode == Mode::Shape {
+        return step
+            .preds
+            .iter()
+            .all(|p| shape_value(ev, &p.expr, &focus).unwrap_or(true));
+    }
     step.preds.iter().all(|p| {
         if p.kind == PredKind::Bool {
             ev.ebv(&p.expr, &focus).unwrap_or(false)

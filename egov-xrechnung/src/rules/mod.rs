@@ -34,12 +34,14 @@
 
 mod data;
 mod scenario;
+mod shapes;
 
 pub use scenario::{Scenario, ScenarioSelection, Scenarios, SchematronStep};
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use egov_core::hash::Fnv;
@@ -52,6 +54,7 @@ use crate::report::{Flag, Location};
 use crate::Syntax;
 
 use data::{field, fields, records, RULES_TSV};
+use shapes::{Candidate, DocShapes, Shapes};
 
 /// One failed assertion.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,6 +153,8 @@ struct Compiled {
 struct Rule {
     pattern: usize,
     context: Pattern,
+    /// The context is decided by the names on the node's path (see [`shapes`]).
+    shape_only: bool,
     lets: Vec<(Cow<'static, str>, Cow<'static, str>)>,
     asserts: Vec<AssertDef>,
     compiled: OnceLock<Result<Compiled, String>>,
@@ -199,6 +204,7 @@ impl std::fmt::Debug for Schema {
 pub struct RuleSet {
     syntax: Syntax,
     schemas: Vec<Schema>,
+    shapes: Shapes,
 }
 
 fn flag_of(s: &str) -> Flag {
@@ -335,6 +341,29 @@ impl Schema {
         self.index = idx;
     }
 
+    /// The rules that may fire on elements of `node`'s shape, in rule order.
+    fn shape_candidates<'a>(
+        &'a self,
+        node: XNode<'a>,
+        ctx: &mut DynamicContext<'a>,
+    ) -> Box<[Candidate]> {
+        let idx = &self.index;
+        let named = idx
+            .elements
+            .get(node.local_name())
+            .unwrap_or(&idx.any_element);
+        named
+            .iter()
+            .filter_map(|&ri| {
+                let rule = self.rules.get(ri as usize)?;
+                rule.context.matches_shape(node, ctx).then_some(Candidate {
+                    rule: ri,
+                    exact: rule.shape_only,
+                })
+            })
+            .collect()
+    }
+
     fn compile_expr(&self, ctx: &StaticContext, src: &str, lets: usize) -> Result<Expr, String> {
         let xpath = XPath::compile(src, ctx).map_err(|e| e.to_string())?;
         let g = self.globals.len();
@@ -410,7 +439,7 @@ impl Schema {
     ) -> Result<Vec<Finding>, ProcessingError> {
         let mut ctx = DynamicContext::for_document(doc);
         ctx.index_document(doc);
-        self.run_in(&mut ctx, doc, layers)
+        self.run_in(&mut ctx, doc, layers, None)
     }
 
     /// [`Schema::run`] reusing a dynamic context (its per-document index and memo) across the
@@ -420,13 +449,14 @@ impl Schema {
         ctx: &mut DynamicContext<'a>,
         doc: &'a Document,
         layers: Option<&[&str]>,
+        shapes: Option<(&'a DocShapes<'a>, usize)>,
     ) -> Result<Vec<Finding>, ProcessingError> {
         // a layer filter that admits every layer of the schema is no filter
         let layers = layers.filter(|ls| !self.layers.iter().all(|l| ls.contains(&l.as_str())));
         let mut out = Vec::new();
         ctx.truncate_variables(0);
         ctx.set_context_node(XNode::Node(doc.document_node()));
-        Runner::new(self, doc, layers, ctx).run(&mut out)?;
+        Runner::new(self, doc, layers, ctx, shapes).run(&mut out)?;
         Ok(out)
     }
 }
@@ -436,6 +466,8 @@ struct Runner<'a, 'c> {
     doc: &'a Document,
     layers: Option<&'c [&'c str]>,
     ctx: &'c mut DynamicContext<'a>,
+    /// The document's shapes and this schema's index among those they were computed for.
+    shapes: Option<(&'a DocShapes<'a>, usize)>,
     global_errors: Vec<Option<XPathError>>,
     /// Per pattern: the node counter at which it last fired (shadowing of later rules).
     fired: Vec<u32>,
@@ -449,12 +481,14 @@ impl<'a, 'c> Runner<'a, 'c> {
         doc: &'a Document,
         layers: Option<&'c [&'c str]>,
         ctx: &'c mut DynamicContext<'a>,
+        shapes: Option<(&'a DocShapes<'a>, usize)>,
     ) -> Self {
         Runner {
             schema,
             doc,
             layers,
             ctx,
+            shapes,
             global_errors: Vec::new(),
             fired: vec![u32::MAX; schema.patterns.len()],
             lets_done: Vec::new(),
@@ -509,12 +543,19 @@ impl<'a, 'c> Runner<'a, 'c> {
         for node in doc.nodes() {
             match node.kind() {
                 NodeKind::Element => {
-                    let cands = idx
-                        .elements
-                        .get(node.local_name())
-                        .unwrap_or(&idx.any_element);
                     counter = counter.wrapping_add(1);
-                    self.try_rules(cands, XNode::Node(node), counter, out)?;
+                    let by_shape = self
+                        .shapes
+                        .and_then(|(s, i)| s.candidates(i, node.id().index()));
+                    if let Some(cands) = by_shape {
+                        self.try_candidates(cands, XNode::Node(node), counter, out)?;
+                    } else {
+                        let cands = idx
+                            .elements
+                            .get(node.local_name())
+                            .unwrap_or(&idx.any_element);
+                        self.try_rules(cands, XNode::Node(node), counter, out)?;
+                    }
                     if !idx.attributes.is_empty() || !idx.any_attribute.is_empty() {
                         for a in node.attributes() {
                             let cands = idx
@@ -558,6 +599,36 @@ impl<'a, 'c> Runner<'a, 'c> {
                 continue; // an earlier rule of this pattern fired for this node
             }
             if rule.context.matches(node, self.ctx) {
+                if let Some(s) = self.fired.get_mut(rule.pattern) {
+                    *s = counter;
+                }
+                self.fire(rule, node, out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Runner::try_rules`] for the candidates of the node's shape: exact ones fire without
+    /// matching.
+    fn try_candidates(
+        &mut self,
+        cands: &'a [Candidate],
+        node: XNode<'a>,
+        counter: u32,
+        out: &mut Vec<Finding>,
+    ) -> Result<(), ProcessingError> {
+        let schema = self.schema;
+        for c in cands {
+            let Some(rule) = schema.rules.get(c.rule as usize) else {
+                continue;
+            };
+            let Some(stamp) = self.fired.get_mut(rule.pattern) else {
+                continue;
+            };
+            if *stamp == counter {
+                continue; // an earlier rule of this pattern fired for this node
+            }
+            if c.exact || rule.context.matches(node, self.ctx) {
                 if let Some(s) = self.fired.get_mut(rule.pattern) {
                     *s = counter;
                 }
@@ -715,18 +786,76 @@ fn is_text_continuation(n: &egov_core::xml::Node<'_>) -> bool {
     n.is_text() && n.prev_sibling().is_some_and(|p| p.is_text())
 }
 
+/// The process-wide rule set of a syntax, and whether a background thread has been started
+/// for it (loading, then compiling).
+struct Shared {
+    rules: OnceLock<Result<RuleSet, crate::Error>>,
+    background: AtomicBool,
+}
+
+fn shared(syntax: Syntax) -> &'static Shared {
+    static UBL: Shared = Shared {
+        rules: OnceLock::new(),
+        background: AtomicBool::new(false),
+    };
+    static CII: Shared = Shared {
+        rules: OnceLock::new(),
+        background: AtomicBool::new(false),
+    };
+    match syntax {
+        Syntax::Ubl => &UBL,
+        Syntax::Cii => &CII,
+    }
+}
+
 impl RuleSet {
     /// The compiled rules of a syntax (all its schemas), built on first use and shared.
+    ///
+    /// Rules compile lazily, the first time they fire; the first call also starts a background
+    /// thread that compiles the rest (from the last rule backwards), so a fresh process spends
+    /// its first validation on two cores instead of one. Where threads cannot be started, rules
+    /// compile on first use only.
     pub fn for_syntax(syntax: Syntax) -> Result<&'static RuleSet, crate::Error> {
-        static UBL: OnceLock<Result<RuleSet, crate::Error>> = OnceLock::new();
-        static CII: OnceLock<Result<RuleSet, crate::Error>> = OnceLock::new();
-        let cell = match syntax {
-            Syntax::Ubl => &UBL,
-            Syntax::Cii => &CII,
-        };
-        cell.get_or_init(|| RuleSet::load(syntax))
+        let rules = shared(syntax)
+            .rules
+            .get_or_init(|| RuleSet::load(syntax))
             .as_ref()
-            .map_err(Clone::clone)
+            .map_err(Clone::clone)?;
+        RuleSet::start_background(syntax);
+        Ok(rules)
+    }
+
+    /// Starts loading and compiling the rules of `syntax` on a background thread, unless that
+    /// has been started before; returns at once. The validator calls this as soon as it knows
+    /// the syntax, so that loading the rules overlaps with the XML Schema step.
+    pub fn prepare(syntax: Syntax) {
+        RuleSet::start_background(syntax);
+    }
+
+    fn start_background(syntax: Syntax) {
+        let s = shared(syntax);
+        if s.background.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let spawned = std::thread::Builder::new()
+            .name(format!("egov-rules-{syntax}"))
+            .spawn(move || {
+                if let Ok(rs) = s.rules.get_or_init(|| RuleSet::load(syntax)) {
+                    rs.compile_backwards();
+                }
+            });
+        // without a thread, rules compile when they are first used
+        drop(spawned);
+    }
+
+    /// Compiles every rule, last rule of the last schema first (the validation itself starts
+    /// with the first ones).
+    fn compile_backwards(&self) {
+        for s in self.schemas.iter().rev() {
+            for r in s.rules.iter().rev() {
+                let _ = s.compiled(r);
+            }
+        }
     }
 
     /// Loads and compiles (contexts, globals, functions) the schemas of `syntax` from the
@@ -752,6 +881,7 @@ impl RuleSet {
                 let compiled = Pattern::compile(&context, &schema.ctx)?;
                 schema.rules.push(Rule {
                     pattern,
+                    shape_only: compiled.is_shape_only(),
                     context: compiled,
                     lets: std::mem::take(lets),
                     asserts: std::mem::take(asserts),
@@ -858,7 +988,11 @@ impl RuleSet {
         for s in &mut schemas {
             s.index_rules();
         }
-        Ok(RuleSet { syntax, schemas })
+        Ok(RuleSet {
+            syntax,
+            schemas,
+            shapes: Shapes::default(),
+        })
     }
 
     /// The syntax.
@@ -903,10 +1037,16 @@ impl RuleSet {
     ) -> Result<Vec<Finding>, ProcessingError> {
         let mut ctx = DynamicContext::for_document(doc);
         ctx.index_document(doc);
+        let shapes = self.shapes.of(&self.schemas, doc, &mut ctx);
         let mut findings = Vec::new();
         let mut failure: Option<ProcessingError> = None;
         for (name, layers) in steps {
-            let Some(schema) = self.schema(name) else {
+            let found = self
+                .schemas
+                .iter()
+                .enumerate()
+                .find(|(_, s)| s.name == *name);
+            let Some((index, schema)) = found else {
                 let e = ProcessingError::new(
                     name,
                     XPathError {
@@ -922,7 +1062,7 @@ impl RuleSet {
                 failure.get_or_insert(e);
                 continue;
             };
-            match schema.run_in(&mut ctx, doc, *layers) {
+            match schema.run_in(&mut ctx, doc, *layers, Some((&shapes, index))) {
                 Ok(mut f) => findings.append(&mut f),
                 Err(e) => {
                     failure.get_or_insert(e);

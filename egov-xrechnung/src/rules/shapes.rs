@@ -1,0 +1,242 @@
+//! Which rules can fire on an element, decided once per *shape* instead of once per node.
+//!
+//! The shape of an element is the list of names (namespace, prefix, local name) on its path
+//! from the root. Most rule contexts (`cac:InvoiceLine/cac:Item`, `//*[ends-with(name(),
+//! 'Amount')]`, `/ubl:Invoice`) are decided by the shape alone; the others have content
+//! predicates, and the shape still rules most nodes out (see [`Pattern::matches_shape`]). Shapes
+//! repeat within an invoice (every line has the same ones) and across invoices, so each syntax
+//! keeps a table of the shapes it has seen with their candidate rules per schema. A document
+//! then costs one name lookup and one table lookup per element, and only the candidates whose
+//! context reads content are matched against the node.
+//!
+//! The table is bounded ([`MAX_SHAPES`], [`MAX_NAME_KEY`]): elements beyond it take the general
+//! path (every rule indexed under the local name is matched), with the same result.
+//!
+//! [`Pattern::matches_shape`]: egov_core::xpath::Pattern::matches_shape
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard};
+
+use egov_core::hash::Fnv;
+use egov_core::xml::{Document, Node};
+use egov_core::xpath::{DynamicContext, XNode};
+
+use super::Schema;
+
+/// No shape known: the element takes the general path.
+pub(super) const NO_SHAPE: u32 = u32::MAX;
+/// The shape of the document node (the parent of the root element).
+const DOCUMENT_SHAPE: u32 = 0;
+/// Most distinct shapes (and names) remembered per syntax.
+const MAX_SHAPES: usize = 1 << 15;
+/// Longest name (namespace + prefix + local name) that is remembered.
+const MAX_NAME_KEY: usize = 512;
+
+/// A rule that may fire on the elements of a shape.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Candidate {
+    /// Index of the rule in its schema.
+    pub rule: u32,
+    /// The shape decides the match: the context need not be evaluated.
+    pub exact: bool,
+}
+
+type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+#[derive(Default)]
+struct Table {
+    /// `namespace \u{1} prefix \u{1} local name` → name id.
+    names: FnvMap<String, u32>,
+    /// (parent shape, name id) → shape id (1-based; 0 is the document).
+    shapes: FnvMap<(u32, u32), u32>,
+    /// Per schema, per shape id: the candidate rules in rule order.
+    candidates: Vec<Vec<Box<[Candidate]>>>,
+}
+
+/// The shapes seen by one rule set, shared by all threads.
+#[derive(Default)]
+pub(super) struct Shapes {
+    table: RwLock<Table>,
+}
+
+impl std::fmt::Debug for Shapes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = self.table.read().unwrap_or_else(PoisonError::into_inner);
+        f.debug_struct("Shapes")
+            .field("names", &t.names.len())
+            .field("shapes", &t.shapes.len())
+            .finish()
+    }
+}
+
+/// The shape ids of one document's nodes, with read access to the candidates.
+pub(super) struct DocShapes<'t> {
+    ids: Vec<u32>,
+    table: RwLockReadGuard<'t, Table>,
+}
+
+impl DocShapes<'_> {
+    /// The candidate rules of schema `schema` for the node with this index, if its shape is known.
+    pub(super) fn candidates(&self, schema: usize, node: usize) -> Option<&[Candidate]> {
+        let id = *self.ids.get(node)?;
+        if id == NO_SHAPE {
+            return None;
+        }
+        self.table
+            .candidates
+            .get(schema)?
+            .get(id as usize)
+            .map(|c| &**c)
+    }
+}
+
+fn name_key(n: &Node<'_>) -> Option<String> {
+    let (ns, prefix, local) = (n.namespace(), n.prefix(), n.local_name());
+    if ns.len() + prefix.len() + local.len() + 2 > MAX_NAME_KEY {
+        return None;
+    }
+    let mut k = String::with_capacity(ns.len() + prefix.len() + local.len() + 2);
+    k.push_str(ns);
+    k.push('\u{1}');
+    k.push_str(prefix);
+    k.push('\u{1}');
+    k.push_str(local);
+    Some(k)
+}
+
+/// Per document: the name ids of the distinct names, by (namespace address, prefix, local).
+type DocNames<'d> = FnvMap<(usize, &'d str, &'d str), u32>;
+
+fn doc_name<'d>(names: &mut DocNames<'d>, t: &Table, n: &Node<'d>) -> u32 {
+    let k = (n.namespace().as_ptr() as usize, n.prefix(), n.local_name());
+    if let Some(id) = names.get(&k) {
+        return *id;
+    }
+    let id = name_key(n)
+        .and_then(|key| t.names.get(&key).copied())
+        .unwrap_or(NO_SHAPE);
+    if id != NO_SHAPE {
+        names.insert(k, id);
+    }
+    id
+}
+
+fn parent_shape(ids: &[u32], n: &Node<'_>) -> u32 {
+    n.parent()
+        .and_then(|p| ids.get(p.id().index()).copied())
+        .unwrap_or(NO_SHAPE)
+}
+
+impl Shapes {
+    /// The shapes of `doc`'s elements; shapes not seen before are added (with their candidates
+    /// per schema, computed on the first element that has them) while the table has room.
+    pub(super) fn of<'s, 'a>(
+        &'s self,
+        schemas: &'a [Schema],
+        doc: &'a Document,
+        ctx: &mut DynamicContext<'a>,
+    ) -> DocShapes<'s> {
+        let mut ids = vec![NO_SHAPE; doc.node_count()];
+        if let Some(d) = ids.first_mut() {
+            *d = DOCUMENT_SHAPE;
+        }
+        let mut names = DocNames::default();
+        if self.lookup(doc, &mut ids, &mut names) {
+            self.extend(schemas, doc, ctx, &mut ids);
+        }
+        DocShapes {
+            ids,
+            table: self.table.read().unwrap_or_else(PoisonError::into_inner),
+        }
+    }
+
+    /// Fills in the known shapes; true when some element's shape is not in the table yet.
+    fn lookup<'d>(&self, doc: &'d Document, ids: &mut [u32], names: &mut DocNames<'d>) -> bool {
+        let t = self.table.read().unwrap_or_else(PoisonError::into_inner);
+        let mut missing = false;
+        for n in doc.nodes().filter(Node::is_element) {
+            let parent = parent_shape(ids, &n);
+            let name = doc_name(names, &t, &n);
+            let id = if parent == NO_SHAPE || name == NO_SHAPE {
+                NO_SHAPE
+            } else {
+                t.shapes.get(&(parent, name)).copied().unwrap_or(NO_SHAPE)
+            };
+            missing |= id == NO_SHAPE;
+            if let Some(slot) = ids.get_mut(n.id().index()) {
+                *slot = id;
+            }
+        }
+        missing
+    }
+
+    /// Adds the shapes of the elements still without one (parents before children).
+    fn extend<'a>(
+        &self,
+        schemas: &'a [Schema],
+        doc: &'a Document,
+        ctx: &mut DynamicContext<'a>,
+        ids: &mut [u32],
+    ) {
+        let mut t = self.table.write().unwrap_or_else(PoisonError::into_inner);
+        if t.candidates.len() != schemas.len() {
+            // shape 0 is the document node: no element rules
+            t.candidates = schemas.iter().map(|_| vec![Box::from([])]).collect();
+        }
+        for n in doc.nodes().filter(Node::is_element) {
+            let i = n.id().index();
+            if ids.get(i).is_none_or(|id| *id != NO_SHAPE) {
+                continue;
+            }
+            let parent = parent_shape(ids, &n);
+            if parent == NO_SHAPE {
+                continue;
+            }
+            let Some(id) = t.shape(parent, &n, || {
+                schemas
+                    .iter()
+                    .map(|s| s.shape_candidates(XNode::Node(n), ctx))
+                    .collect()
+            }) else {
+                continue;
+            };
+            if let Some(slot) = ids.get_mut(i) {
+                *slot = id;
+            }
+        }
+    }
+}
+
+impl Table {
+    /// The id of the shape (parent, name of `n`), added with `candidates` if new and there is room.
+    fn shape(
+        &mut self,
+        parent: u32,
+        n: &Node<'_>,
+        candidates: impl FnOnce() -> Vec<Box<[Candidate]>>,
+    ) -> Option<u32> {
+        let key = name_key(n)?;
+        let name = match self.names.get(&key) {
+            Some(id) => *id,
+            None if self.names.len() < MAX_SHAPES => {
+                let id = self.names.len() as u32;
+                self.names.insert(key, id);
+                id
+            }
+            None => return None,
+        };
+        if let Some(id) = self.shapes.get(&(parent, name)) {
+            return Some(*id);
+        }
+        if self.shapes.len() >= MAX_SHAPES {
+            return None;
+        }
+        let id = self.shapes.len() as u32 + 1;
+        for (per_schema, c) in self.candidates.iter_mut().zip(candidates()) {
+            per_schema.push(c);
+        }
+        self.shapes.insert((parent, name), id);
+        Some(id)
+    }
+}
