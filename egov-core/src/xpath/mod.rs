@@ -48,6 +48,7 @@ pub use value::{AtomicType, Item, Str, XDate, XNode};
 pub use xslt::{FunctionLibrary, XSLT_NAMESPACE};
 
 use ast::{Expr, VarRef};
+use functions::Builtin;
 use eval::{Ev, Focus, Scratch};
 use parser::{FnSig, Parser};
 
@@ -227,6 +228,17 @@ impl<'a> DynamicContext<'a> {
         }
     }
 
+    /// A number for the local name of an element of the indexed document (see
+    /// [`DynamicContext::index_document`]): elements with equal local names have equal numbers,
+    /// small and dense per document. None for other nodes or documents.
+    pub fn local_name_id(&self, node: Node<'_>) -> Option<u32> {
+        let ix = self.scratch.index.as_ref()?;
+        if !std::ptr::eq(ix.doc, node.document()) {
+            return None;
+        }
+        ix.name_of(node.id().index())
+    }
+
     /// Sets the context item.
     pub fn set_context_item(&mut self, item: Option<Item<'a>>) {
         self.item = item;
@@ -349,6 +361,13 @@ impl XPath {
         Ok(s)
     }
 
+    /// True when the value depends on nothing but the variables the expression reads: no
+    /// context item, no document, no user-defined function. Such an expression over constant
+    /// variables can be evaluated once, without a document.
+    pub fn is_context_free(&self) -> bool {
+        context_free(&self.expr)
+    }
+
     /// The variable slots of the dynamic context the expression reads.
     pub fn referenced_variables(&self) -> Vec<usize> {
         let mut out = Vec::new();
@@ -359,7 +378,29 @@ impl XPath {
     }
 }
 
-fn collect_vars(e: &Expr, out: &mut Vec<usize>) {
+fn context_free(e: &Expr) -> bool {
+    match e {
+        Expr::Path(_)
+        | Expr::ContextItem
+        | Expr::Root
+        | Expr::UserCall(..)
+        | Expr::NameOnly(..)
+        | Expr::NodeCmp(..) => false,
+        // the zero-argument forms of string(), name(), position() … read the focus
+        Expr::Call(b, args, _)
+            if args.is_empty() && !matches!(b, Builtin::True | Builtin::False) =>
+        {
+            false
+        }
+        _ => {
+            let mut free = true;
+            e.children(&mut |c| free = free && context_free(c));
+            free
+        }
+    }
+}
+
+pub(crate) fn collect_vars(e: &Expr, out: &mut Vec<usize>) {
     if let Expr::Var(VarRef::External(i)) = e {
         out.push(*i);
     }

@@ -246,6 +246,17 @@ impl Pattern {
         self.alts.iter().all(path_shape_only)
     }
 
+    /// The variable slots of the dynamic context the pattern's predicates read.
+    pub fn referenced_variables(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        for a in &self.alts {
+            path_vars(a, &mut out);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     fn run<'a>(&'a self, node: XNode<'a>, ctx: &mut DynamicContext<'a>, mode: Mode) -> bool {
         let DynamicContext {
             variables, scratch, ..
@@ -318,6 +329,19 @@ fn path_keys(p: &PPath, out: &mut Vec<MatchKey>) {
 enum Mode {
     Full,
     Shape,
+}
+
+fn path_vars(p: &PPath, out: &mut Vec<usize>) {
+    for s in &p.steps {
+        if let PStepKind::Group(alts) = &s.kind {
+            for a in alts {
+                path_vars(a, out);
+            }
+        }
+        for pr in &s.preds {
+            super::collect_vars(&pr.expr, out);
+        }
+    }
 }
 
 fn path_shape_only(p: &PPath) -> bool {

@@ -33,6 +33,7 @@
 //! ```
 
 mod data;
+mod globals;
 mod scenario;
 mod shapes;
 
@@ -54,6 +55,7 @@ use crate::report::{Flag, Location};
 use crate::Syntax;
 
 use data::{field, fields, records, RULES_TSV};
+use globals::{Global, State};
 use shapes::{Candidate, DocShapes, Shapes};
 
 /// One failed assertion.
@@ -160,11 +162,6 @@ struct Rule {
     compiled: OnceLock<Result<Compiled, String>>,
 }
 
-struct Global {
-    name: Cow<'static, str>,
-    xpath: Result<XPath, String>,
-}
-
 #[derive(Default)]
 struct NameIndex {
     elements: FnvMap<Vec<u32>>,
@@ -182,6 +179,8 @@ pub struct Schema {
     licence: Cow<'static, str>,
     ctx: StaticContext,
     globals: Vec<Global>,
+    /// The globals that rule contexts read (evaluated before matching).
+    context_globals: Vec<usize>,
     patterns: Vec<Cow<'static, str>>,
     rules: Vec<Rule>,
     index: NameIndex,
@@ -468,7 +467,7 @@ struct Runner<'a, 'c> {
     ctx: &'c mut DynamicContext<'a>,
     /// The document's shapes and this schema's index among those they were computed for.
     shapes: Option<(&'a DocShapes<'a>, usize)>,
-    global_errors: Vec<Option<XPathError>>,
+    globals: Vec<State>,
     /// Per pattern: the node counter at which it last fired (shadowing of later rules).
     fired: Vec<u32>,
     /// Rule variables evaluated for the current firing (bit i = let i).
@@ -489,7 +488,7 @@ impl<'a, 'c> Runner<'a, 'c> {
             layers,
             ctx,
             shapes,
-            global_errors: Vec::new(),
+            globals: Vec::new(),
             fired: vec![u32::MAX; schema.patterns.len()],
             lets_done: Vec::new(),
         }
@@ -517,25 +516,17 @@ impl<'a, 'c> Runner<'a, 'c> {
 
     fn run(&mut self, out: &mut Vec<Finding>) -> Result<(), ProcessingError> {
         let schema = self.schema;
-        // globals, in declaration order, context = document node
+        // globals: constants now, the ones rule contexts read now, the rest when read
         for (i, g) in schema.globals.iter().enumerate() {
-            let value = match &g.xpath {
-                Ok(x) => x.evaluate(self.ctx),
-                Err(e) => Err(XPathError {
-                    code: "XPST0000",
-                    message: e.clone(),
-                }),
+            let (value, state) = match &g.constant {
+                Some(c) => (c.iter().map(|c| c.item()).collect(), State::Ready),
+                None => (Vec::new(), State::Pending),
             };
-            match value {
-                Ok(v) => {
-                    self.ctx.set_variable(i, v);
-                    self.global_errors.push(None);
-                }
-                Err(e) => {
-                    self.ctx.set_variable(i, Vec::new());
-                    self.global_errors.push(Some(e));
-                }
-            }
+            self.ctx.set_variable(i, value);
+            self.globals.push(state);
+        }
+        for &g in &schema.context_globals {
+            self.ensure_global(g, 0);
         }
         let doc = self.doc;
         let idx = &schema.index;
@@ -638,15 +629,51 @@ impl<'a, 'c> Runner<'a, 'c> {
         Ok(())
     }
 
+    /// Evaluates global `i` (after the globals it reads) unless done in this run; the context is
+    /// the document node.
+    fn ensure_global(&mut self, i: usize, depth: usize) {
+        let schema = self.schema;
+        if !matches!(self.globals.get(i), Some(State::Pending)) || depth > schema.globals.len() {
+            return;
+        }
+        let Some(g) = schema.globals.get(i) else {
+            return;
+        };
+        for &d in &g.deps {
+            self.ensure_global(d, depth + 1);
+        }
+        self.ctx
+            .set_context_node(XNode::Node(self.doc.document_node()));
+        let value = match &g.xpath {
+            Ok(x) => x.evaluate(self.ctx),
+            Err(e) => Err(XPathError {
+                code: "XPST0000",
+                message: e.clone(),
+            }),
+        };
+        let state = match value {
+            Ok(v) => {
+                self.ctx.set_variable(i, v);
+                State::Ready
+            }
+            Err(e) => State::Failed(e),
+        };
+        if let Some(s) = self.globals.get_mut(i) {
+            *s = state;
+        }
+    }
+
+    /// Makes the globals an expression reads available; an error if one of them failed.
     fn check_globals(
-        &self,
+        &mut self,
         e: &Expr,
         rule: &Rule,
         assert_id: Option<&str>,
         node: XNode<'_>,
     ) -> Result<(), ProcessingError> {
-        for g in &e.globals {
-            if let Some(Some(err)) = self.global_errors.get(*g) {
+        for &g in &e.globals {
+            self.ensure_global(g, 0);
+            if let Some(State::Failed(err)) = self.globals.get(g) {
                 return Err(self.error(Some(rule), assert_id, Some(node), err.clone()));
             }
         }
@@ -905,7 +932,8 @@ impl RuleSet {
                 // a global sees the globals declared before it
                 let xpath = XPath::compile(&value, &schema.ctx).map_err(|e| e.to_string());
                 schema.ctx.declare_variable(&name);
-                schema.globals.push(Global { name, xpath });
+                let global = Global::new(name, xpath, &schema.globals);
+                schema.globals.push(global);
             }
             Ok(())
         }
@@ -936,6 +964,7 @@ impl RuleSet {
                             licence: field(&f, 4),
                             ctx: StaticContext::new(),
                             globals: Vec::new(),
+                            context_globals: Vec::new(),
                             patterns: Vec::new(),
                             rules: Vec::new(),
                             index: NameIndex::default(),
@@ -987,6 +1016,14 @@ impl RuleSet {
         }
         for s in &mut schemas {
             s.index_rules();
+            let g = s.globals.len();
+            let mut read: Vec<usize> = (s.rules.iter())
+                .flat_map(|r| r.context.referenced_variables())
+                .filter(|v| *v < g)
+                .collect();
+            read.sort_unstable();
+            read.dedup();
+            s.context_globals = read;
         }
         Ok(RuleSet {
             syntax,

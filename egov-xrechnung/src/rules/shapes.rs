@@ -105,21 +105,38 @@ fn name_key(n: &Node<'_>) -> Option<String> {
     Some(k)
 }
 
-/// Per document: the name ids of the distinct names, by (namespace address, prefix, local).
-type DocNames<'d> = FnvMap<(usize, &'d str, &'d str), u32>;
+/// Per document: the name ids found so far, by local-name id of the document index (with the
+/// namespace address and prefix they were found for).
+#[derive(Default)]
+struct DocNames<'d> {
+    by_local: Vec<Option<(usize, &'d str, u32)>>,
+}
 
-fn doc_name<'d>(names: &mut DocNames<'d>, t: &Table, n: &Node<'d>) -> u32 {
-    let k = (n.namespace().as_ptr() as usize, n.prefix(), n.local_name());
-    if let Some(id) = names.get(&k) {
-        return *id;
+impl<'d> DocNames<'d> {
+    fn get(&mut self, t: &Table, ctx: &DynamicContext<'_>, n: &Node<'d>) -> u32 {
+        let ns = n.namespace().as_ptr() as usize;
+        let prefix = n.prefix();
+        let local = ctx.local_name_id(*n).map(|l| l as usize);
+        if let Some(Some((cached_ns, cached_prefix, id))) =
+            local.and_then(|l| self.by_local.get(l))
+        {
+            if *cached_ns == ns && *cached_prefix == prefix {
+                return *id;
+            }
+        }
+        let id = name_key(n)
+            .and_then(|key| t.names.get(&key).copied())
+            .unwrap_or(NO_SHAPE);
+        if let (Some(l), true) = (local, id != NO_SHAPE) {
+            if self.by_local.len() <= l {
+                self.by_local.resize(l + 1, None);
+            }
+            if let Some(slot) = self.by_local.get_mut(l) {
+                *slot = Some((ns, prefix, id));
+            }
+        }
+        id
     }
-    let id = name_key(n)
-        .and_then(|key| t.names.get(&key).copied())
-        .unwrap_or(NO_SHAPE);
-    if id != NO_SHAPE {
-        names.insert(k, id);
-    }
-    id
 }
 
 fn parent_shape(ids: &[u32], n: &Node<'_>) -> u32 {
@@ -141,8 +158,7 @@ impl Shapes {
         if let Some(d) = ids.first_mut() {
             *d = DOCUMENT_SHAPE;
         }
-        let mut names = DocNames::default();
-        if self.lookup(doc, &mut ids, &mut names) {
+        if self.lookup(doc, ctx, &mut ids) {
             self.extend(schemas, doc, ctx, &mut ids);
         }
         DocShapes {
@@ -152,12 +168,13 @@ impl Shapes {
     }
 
     /// Fills in the known shapes; true when some element's shape is not in the table yet.
-    fn lookup<'d>(&self, doc: &'d Document, ids: &mut [u32], names: &mut DocNames<'d>) -> bool {
+    fn lookup<'d>(&self, doc: &'d Document, ctx: &DynamicContext<'_>, ids: &mut [u32]) -> bool {
         let t = self.table.read().unwrap_or_else(PoisonError::into_inner);
+        let mut names = DocNames::default();
         let mut missing = false;
         for n in doc.nodes().filter(Node::is_element) {
             let parent = parent_shape(ids, &n);
-            let name = doc_name(names, &t, &n);
+            let name = names.get(&t, ctx, &n);
             let id = if parent == NO_SHAPE || name == NO_SHAPE {
                 NO_SHAPE
             } else {

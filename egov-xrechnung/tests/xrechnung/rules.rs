@@ -444,10 +444,10 @@ fn timing_probe() {
             .collect();
     let bytes: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
     let t0 = std::time::Instant::now();
-    RuleSet::for_syntax(Syntax::Ubl).unwrap();
-    RuleSet::for_syntax(Syntax::Cii).unwrap();
+    RuleSet::for_syntax(Syntax::Ubl).unwrap().compile_all().unwrap();
+    RuleSet::for_syntax(Syntax::Cii).unwrap().compile_all().unwrap();
     Scenarios::kosit().unwrap();
-    eprintln!("load both syntaxes: {:?}", t0.elapsed());
+    eprintln!("load and compile both syntaxes: {:?}", t0.elapsed());
     let docs: Vec<Document> = bytes
         .iter()
         .map(|b| Document::parse(b, &invoice_limits()).unwrap())
@@ -523,4 +523,25 @@ fn cold_start_probe() {
         first.valid
     );
     assert_eq!(first, second);
+}
+
+/// For instruction counts (`valgrind --tool=callgrind --toggle-collect='*validate_document*'`):
+/// the whole validator over the testsuite invoices (FILTER as in `timing_probe`), once each,
+/// after warming up.
+#[test]
+#[ignore]
+fn validate_probe() {
+    let Some(shared) = shared_dir("rules::validate_probe") else {
+        return;
+    };
+    let filter = std::env::var("FILTER").unwrap_or_default();
+    let validator = egov_xrechnung::Validator::xrechnung();
+    validator.warm_up().unwrap();
+    let mut valid = 0;
+    for p in crate::common::xml_files(&shared.join("testdata/xrechnung/xrechnung-testsuite")) {
+        if p.to_string_lossy().contains(&filter) {
+            valid += usize::from(validator.validate(&std::fs::read(p).unwrap()).valid);
+        }
+    }
+    eprintln!("{valid} valid");
 }
