@@ -48,8 +48,8 @@ pub use value::{AtomicType, Item, Str, XDate, XNode};
 pub use xslt::{FunctionLibrary, XSLT_NAMESPACE};
 
 use ast::{Expr, VarRef};
-use functions::Builtin;
 use eval::{Ev, Focus, Scratch};
+use functions::Builtin;
 use parser::{FnSig, Parser};
 
 use crate::xml::{Document, Node};
@@ -79,7 +79,8 @@ pub struct XPathError {
 /// Names known when compiling: namespace prefixes, variables, user functions.
 #[derive(Debug, Clone)]
 pub struct StaticContext {
-    namespaces: Vec<(String, String)>,
+    /// Prefix, namespace URI, and the URI's process-wide id (for name tests).
+    namespaces: Vec<(String, String, u32)>,
     variables: Vec<String>,
     functions: Option<Arc<FunctionLibrary>>,
     default_element_namespace: String,
@@ -95,11 +96,14 @@ impl StaticContext {
     /// A context with the prefixes `xs`, `fn` and `xml` bound.
     pub fn new() -> Self {
         StaticContext {
-            namespaces: vec![
-                ("xs".into(), XS_NAMESPACE.into()),
-                ("fn".into(), FN_NAMESPACE.into()),
-                ("xml".into(), crate::xml::XML_NAMESPACE.into()),
-            ],
+            namespaces: [
+                ("xs", XS_NAMESPACE),
+                ("fn", FN_NAMESPACE),
+                ("xml", crate::xml::XML_NAMESPACE),
+            ]
+            .into_iter()
+            .map(|(p, u)| (p.to_string(), u.to_string(), index::intern_local(u)))
+            .collect(),
             variables: Vec::new(),
             functions: None,
             default_element_namespace: String::new(),
@@ -108,9 +112,15 @@ impl StaticContext {
 
     /// Binds (or rebinds) a namespace prefix.
     pub fn bind_namespace(&mut self, prefix: &str, uri: &str) {
-        match self.namespaces.iter_mut().find(|(p, _)| p == prefix) {
-            Some(slot) => slot.1 = uri.to_string(),
-            None => self.namespaces.push((prefix.to_string(), uri.to_string())),
+        let id = index::intern_local(uri);
+        match self.namespaces.iter_mut().find(|(p, ..)| p == prefix) {
+            Some(slot) => {
+                slot.1 = uri.to_string();
+                slot.2 = id;
+            }
+            None => self
+                .namespaces
+                .push((prefix.to_string(), uri.to_string(), id)),
         }
     }
 
@@ -118,15 +128,23 @@ impl StaticContext {
     pub fn namespace(&self, prefix: &str) -> Option<&str> {
         self.namespaces
             .iter()
-            .find(|(p, _)| p == prefix)
-            .map(|(_, u)| u.as_str())
+            .find(|(p, ..)| p == prefix)
+            .map(|(_, u, _)| u.as_str())
+    }
+
+    /// The namespace bound to a prefix, with its interned id.
+    pub(crate) fn namespace_with_id(&self, prefix: &str) -> Option<(&str, u32)> {
+        self.namespaces
+            .iter()
+            .find(|(p, ..)| p == prefix)
+            .map(|(_, u, id)| (u.as_str(), *id))
     }
 
     /// All prefix bindings.
     pub fn namespaces(&self) -> impl Iterator<Item = (&str, &str)> {
         self.namespaces
             .iter()
-            .map(|(p, u)| (p.as_str(), u.as_str()))
+            .map(|(p, u, _)| (p.as_str(), u.as_str()))
     }
 
     /// Sets the namespace of unprefixed element names (empty = none, the default).

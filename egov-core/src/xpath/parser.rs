@@ -909,12 +909,21 @@ impl<'s, 'c> Parser<'s, 'c> {
         } else {
             self.ctx.default_element_namespace()
         };
-        let (ns, local) = self.resolve_qname(name, default)?;
+        let (ns, local, ns_id) = match name.split_once(':') {
+            Some((p, l)) => {
+                let (ns, id) = self
+                    .ctx
+                    .namespace_with_id(p)
+                    .ok_or_else(|| self.error(format!("undeclared namespace prefix {p:?}")))?;
+                (ns, l, id)
+            }
+            None => (default, name, intern_local(default)),
+        };
         Ok(NodeTest::Name(
             ns.into(),
             local.into(),
             intern_local(local),
-            intern_local(ns),
+            ns_id,
         ))
     }
 

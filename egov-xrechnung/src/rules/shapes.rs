@@ -117,8 +117,7 @@ impl<'d> DocNames<'d> {
         let ns = n.namespace().as_ptr() as usize;
         let prefix = n.prefix();
         let local = ctx.local_name_id(*n).map(|l| l as usize);
-        if let Some(Some((cached_ns, cached_prefix, id))) =
-            local.and_then(|l| self.by_local.get(l))
+        if let Some(Some((cached_ns, cached_prefix, id))) = local.and_then(|l| self.by_local.get(l))
         {
             if *cached_ns == ns && *cached_prefix == prefix {
                 return *id;
