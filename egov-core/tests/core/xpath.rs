@@ -501,6 +501,51 @@ fn patterns_match_backwards() {
 }
 
 #[test]
+fn pattern_shapes_are_necessary_and_exact_when_shape_only() {
+    let d = doc();
+    let mut sc = ctx();
+    sc.declare_variable("flag");
+    let cases = [
+        // (pattern, shape only)
+        ("c:Amount", true),
+        ("/inv:Invoice/c:Line/c:Qty", true),
+        ("inv:Invoice//c:Amount", true),
+        ("c:*[ends-with(name(), 'ount')]", true),
+        (
+            "*[not(local-name() = 'Line') and starts-with(name(), 'c:')]",
+            true,
+        ),
+        ("(/inv:Invoice | /inv:CreditNote)/c:ID", true),
+        ("c:Line[@id = '2']/c:Amount", false),
+        ("c:Line[2]", false),
+        ("c:Amount[ends-with(name(), 'ount') and . > 1]", false),
+        ("c:Line[$flag]", false),
+        ("*[not(*) and not(normalize-space())]", false),
+    ];
+    for (pat, shape_only) in cases {
+        let p = Pattern::compile(pat, &sc).unwrap();
+        let mut dc = DynamicContext::new();
+        dc.set_variable(0, vec![Item::Boolean(false)]);
+        assert_eq!(p.is_shape_only(), shape_only, "{pat}");
+        for n in d.nodes() {
+            let node = XNode::Node(n);
+            let full = p.matches(node, &mut dc);
+            let shape = p.matches_shape(node, &mut dc);
+            assert!(
+                !full || shape,
+                "{pat} at {}: a match must match its shape",
+                n.path()
+            );
+            if shape_only {
+                assert_eq!(full, shape, "{pat} at {}", n.path());
+            }
+        }
+    }
+    let p = Pattern::compile("c:Line[$flag]/c:Qty | c:Amount", &sc).unwrap();
+    assert_eq!(p.referenced_variables(), [0]);
+}
+
+#[test]
 fn text_and_cdata_pieces_form_one_text_node() {
     let d = Document::parse_default(b"<a>x<![CDATA[y]]>z<!--c-->w</a>").unwrap();
     assert_eq!(eval_str(&d, "count(/a/text())").unwrap(), "2");

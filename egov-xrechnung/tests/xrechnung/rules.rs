@@ -551,3 +551,55 @@ fn validate_probe() {
     }
     eprintln!("{valid} valid");
 }
+
+/// The rule set dispatches rules to elements by shape (names on the path from the root, cached
+/// per syntax); each schema run on its own matches every candidate rule against the node. Both
+/// must find the same.
+fn assert_dispatch_agrees(doc: &Document, label: &str) {
+    let syntax = Syntax::detect(doc.root_element()).unwrap();
+    let rules = RuleSet::for_syntax(syntax).unwrap();
+    let names: Vec<&str> = rules.schemas().iter().map(|s| s.name()).collect();
+    let key = |f: &Finding| (f.id.clone(), f.location.path.clone(), f.message.clone());
+    let by_shape: Vec<_> = rules.run(doc, &names).unwrap().iter().map(key).collect();
+    let one_by_one: Vec<_> = rules
+        .schemas()
+        .iter()
+        .flat_map(|s| s.run(doc, None).unwrap())
+        .map(|f| key(&f))
+        .collect();
+    assert_eq!(by_shape, one_by_one, "{label}");
+}
+
+#[test]
+fn shape_dispatch_finds_what_matching_every_rule_finds() {
+    let fixture = Document::parse_default(include_bytes!("../fixtures/minimal-ubl.xml")).unwrap();
+    assert_dispatch_agrees(&fixture, "minimal-ubl.xml");
+    let Some(shared) = shared_dir("rules::shape_dispatch_finds_what_matching_every_rule_finds")
+    else {
+        return;
+    };
+    let files = crate::common::xml_files(&shared.join("testdata/xrechnung/xrechnung-testsuite"));
+    for p in &files {
+        let doc = Document::parse(&std::fs::read(p).unwrap(), &invoice_limits()).unwrap();
+        assert_dispatch_agrees(&doc, &p.display().to_string());
+    }
+    eprintln!("shape dispatch: {} testsuite invoices agree", files.len());
+}
+
+#[test]
+fn shape_table_is_bounded_and_falls_back() {
+    // 40,000 elements with distinct names: more shapes than the table keeps
+    let fixture = include_str!("../fixtures/minimal-ubl.xml");
+    let mut many = String::from("<cbc:Note>x</cbc:Note>");
+    for i in 0..40_000 {
+        many.push_str(&format!("<cbc:Unknown{i}/>"));
+    }
+    let at = fixture.find("<cbc:DocumentCurrencyCode>").unwrap();
+    let hostile = format!("{}{many}{}", &fixture[..at], &fixture[at..]);
+    let doc = Document::parse(hostile.as_bytes(), &invoice_limits()).unwrap();
+    assert_dispatch_agrees(&doc, "40,000 distinct names");
+    // and a document with new shapes afterwards still gets every finding
+    let other = fixture.replace("<cac:Contact>", "<cac:Contact><cbc:Extra1/>");
+    let doc = Document::parse(other.as_bytes(), &invoice_limits()).unwrap();
+    assert_dispatch_agrees(&doc, "after the table is full");
+}
