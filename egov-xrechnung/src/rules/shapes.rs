@@ -167,7 +167,7 @@ impl Shapes {
     }
 
     /// Fills in the known shapes; true when some element's shape is not in the table yet.
-    fn lookup<'d>(&self, doc: &'d Document, ctx: &DynamicContext<'_>, ids: &mut [u32]) -> bool {
+    fn lookup(&self, doc: &Document, ctx: &DynamicContext<'_>, ids: &mut [u32]) -> bool {
         let t = self.table.read().unwrap_or_else(PoisonError::into_inner);
         let mut names = DocNames::default();
         let mut missing = false;
