@@ -80,6 +80,10 @@ impl Validator {
     /// Validates an already parsed document.
     pub fn validate_document(&self, doc: &Document) -> Report {
         let syntax = Syntax::detect(doc.root_element());
+        if let Some(s) = syntax {
+            // first use in this process: load the rules while scenarios and schema are checked
+            rules::RuleSet::prepare(s);
+        }
         let scenarios = match Scenarios::kosit() {
             Ok(s) => s,
             Err(e) => return internal_error(syntax, &e),
@@ -100,8 +104,6 @@ impl Validator {
             }
         };
         let name = Some(scenario.name().to_owned());
-        // first use in this process: load the rules while the schema step runs
-        rules::RuleSet::prepare(scenario.syntax());
         let findings = match schema_findings(scenario, doc) {
             Ok(f) if !f.is_empty() => f,
             Ok(_) => schematron_findings(scenario, doc),

@@ -8,12 +8,14 @@
 //! tests and messages the first time the rule fires.
 //!
 //! Running a schema over a document follows the compiled XSLT:
-//! - schema/pattern variables are globals, evaluated once with the document node as context
-//!   (an error is raised only if a fired rule reads the variable — Saxon evaluates them lazily);
+//! - schema/pattern variables are globals with the document node as context, evaluated when a
+//!   fired rule or a rule context first reads them (as Saxon does; an error is raised only
+//!   there); the ones that do not depend on the document are evaluated once per rule set;
 //! - for every pattern in order, every node (document, elements, attributes, in document order)
 //!   fires at most the FIRST rule of that pattern whose context matches (later matching rules
-//!   of the pattern are shadowed); rules are indexed by the local name of the last step of their
-//!   context, so each node only tries the rules that can match;
+//!   of the pattern are shadowed); which rules an element can match is decided once per
+//!   *shape* — the names on its path from the root — and cached per syntax, so an element
+//!   only evaluates the contexts whose predicates read content;
 //! - a fired rule evaluates its `let`s lazily (when an assertion reads them) and every assertion;
 //!   a false test is a [`Finding`] with the message's `<value-of>` parts evaluated;
 //! - a dynamic XPath error stops the schema: [`ProcessingError`] (KoSIT reports
@@ -861,7 +863,8 @@ impl RuleSet {
 
     fn start_background(syntax: Syntax) {
         let s = shared(syntax);
-        if s.background.swap(true, Ordering::AcqRel) {
+        // a plain load first: after the first call this is all it costs (no shared writes)
+        if s.background.load(Ordering::Acquire) || s.background.swap(true, Ordering::AcqRel) {
             return;
         }
         let spawned = std::thread::Builder::new()
