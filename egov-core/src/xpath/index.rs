@@ -40,10 +40,20 @@ fn intern(table: &'static Interner, s: &str) -> u32 {
     next
 }
 
+static NAMES: Interner = OnceLock::new();
+
 /// Process-wide ids of the local names and namespaces used in name tests (0 is never used).
 pub(crate) fn intern_local(local: &str) -> u32 {
-    static NAMES: Interner = OnceLock::new();
     intern(&NAMES, local)
+}
+
+/// The interned ids of those of `names` that are interned, and the id the next interned name
+/// will get (ids from it on are unknown to the caller).
+pub(crate) fn interned_locals<'n>(names: impl Iterator<Item = &'n str>) -> (Vec<u32>, u32) {
+    let m = NAMES.get_or_init(|| Mutex::new(FnvMap::default()));
+    let m = m.lock().unwrap_or_else(|e| e.into_inner());
+    let ids = names.filter_map(|n| m.get(n).copied()).collect();
+    (ids, m.len() as u32 + 1)
 }
 
 /// Process-wide ids of memoizable absolute paths (by their compiled form).
@@ -158,6 +168,11 @@ impl<'a> DocIndex<'a> {
             m
         });
         map.get(local).map_or(&[], Vec::as_slice)
+    }
+
+    /// The distinct local names of the document's elements.
+    pub(crate) fn local_names(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.by_local.keys().copied()
     }
 
     /// The name list of an element (by node index).

@@ -34,6 +34,7 @@ mod ast;
 mod big;
 mod eval;
 mod functions;
+mod guard;
 mod index;
 mod parser;
 mod pattern;
@@ -43,6 +44,7 @@ mod xslt;
 
 use std::sync::Arc;
 
+pub use guard::{AbsenceGuard, NamePresence};
 pub use pattern::{MatchKey, Pattern};
 pub use value::{AtomicType, Item, Str, XDate, XNode};
 pub use xslt::{FunctionLibrary, XSLT_NAMESPACE};

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use egov_core::xml::Document;
 use egov_core::xpath::{
-    DynamicContext, FunctionLibrary, Item, MatchKey, Pattern, StaticContext, XNode, XPath,
+    DynamicContext, FunctionLibrary, Item, MatchKey, NamePresence, Pattern, StaticContext, XNode,
+    XPath,
 };
 
 const DOC: &str = r#"<inv:Invoice xmlns:inv="urn:inv" xmlns:c="urn:c">
@@ -543,6 +544,60 @@ fn pattern_shapes_are_necessary_and_exact_when_shape_only() {
     }
     let p = Pattern::compile("c:Line[$flag]/c:Qty | c:Amount", &sc).unwrap();
     assert_eq!(p.referenced_variables(), [0]);
+}
+
+#[test]
+fn absence_guards_only_hold_where_the_expression_is_true() {
+    let sc = ctx();
+    let exprs = [
+        ("not(c:Line/c:Qty)", true),
+        ("not(c:Nope)", true),
+        ("empty(//c:Nope/c:Amount)", true),
+        ("not(c:Nope) or xs:decimal('x') = 1", true),
+        ("not(c:Nope) and not(c:Other)", true),
+        ("count(c:Nope) <= 1", true),
+        ("count(c:Nope) = 0", true),
+        ("count(c:Nope) < 1", true),
+        ("every $l in c:Nope satisfies $l = 1", true),
+        ("every $l in c:Line satisfies $l/@id > 0", true),
+        // no guard: absence does not make these true, or evaluation could raise first
+        ("c:Nope", false),
+        ("count(c:Nope) > 0", false),
+        ("count(c:Nope) < 0", false),
+        ("xs:decimal('x') = 1 or not(c:Nope)", false),
+        ("not(c:Line[xs:decimal(c:Qty) > 0]/c:Nope)", true),
+        ("not($x/c:Nope)", false),
+    ];
+    let docs = [
+        doc(),
+        Document::parse_default(b"<r/>").unwrap(),
+        Document::parse_default(
+            br#"<inv:Invoice xmlns:inv="urn:inv" xmlns:c="urn:c"><c:Nope/><c:Other/></inv:Invoice>"#,
+        )
+        .unwrap(),
+    ];
+    let mut sc2 = sc.clone();
+    sc2.declare_variable("x");
+    for (src, has_guard) in exprs {
+        let x = XPath::compile(src, &sc2).unwrap();
+        let guard = x.absence_guard();
+        assert_eq!(guard.is_some(), has_guard, "{src}");
+        let Some(guard) = guard else { continue };
+        for d in &docs {
+            let mut dc = DynamicContext::for_document(d);
+            dc.index_document(d);
+            dc.set_context_node(XNode::Node(d.root_element()));
+            let presence = NamePresence::of(&dc);
+            if guard.holds(&presence) {
+                assert_eq!(x.evaluate_boolean(&mut dc), Ok(true), "{src}");
+            }
+        }
+    }
+    // without an index nothing is known to be absent
+    let x = XPath::compile("not(c:Nope)", &sc).unwrap();
+    let g = x.absence_guard().unwrap();
+    assert!(!g.holds(&NamePresence::of(&DynamicContext::new())));
+    assert_eq!(g.terms(), 1);
 }
 
 #[test]

@@ -50,7 +50,8 @@ use std::sync::{Arc, OnceLock};
 use egov_core::hash::Fnv;
 use egov_core::xml::{Document, NodeKind};
 use egov_core::xpath::{
-    DynamicContext, FunctionLibrary, MatchKey, Pattern, StaticContext, XNode, XPath, XPathError,
+    AbsenceGuard, DynamicContext, FunctionLibrary, MatchKey, NamePresence, Pattern, StaticContext,
+    XNode, XPath, XPathError,
 };
 
 use crate::report::{Flag, Location};
@@ -146,6 +147,9 @@ struct Expr {
 
 struct CompiledAssert {
     test: Expr,
+    /// When the names in it are absent, the test is true (see [`AbsenceGuard`]); only for tests
+    /// that read no variables (reading one can raise the variable's error).
+    guard: Option<AbsenceGuard>,
     message: Vec<MsgPart>,
 }
 
@@ -405,7 +409,14 @@ impl Schema {
                     MsgPart::Text(part)
                 });
             }
-            asserts.push(CompiledAssert { test, message });
+            let guard = (test.lets.is_empty() && test.globals.is_empty())
+                .then(|| test.xpath.absence_guard())
+                .flatten();
+            asserts.push(CompiledAssert {
+                test,
+                guard,
+                message,
+            });
         }
         Ok(Compiled { lets, asserts })
     }
@@ -440,7 +451,12 @@ impl Schema {
     ) -> Result<Vec<Finding>, ProcessingError> {
         let mut ctx = DynamicContext::for_document(doc);
         ctx.index_document(doc);
-        self.run_in(&mut ctx, doc, layers, None)
+        let presence = NamePresence::of(&ctx);
+        let per_doc = PerDocument {
+            shapes: None,
+            presence: &presence,
+        };
+        self.run_in(&mut ctx, doc, layers, per_doc)
     }
 
     /// [`Schema::run`] reusing a dynamic context (its per-document index and memo) across the
@@ -450,16 +466,25 @@ impl Schema {
         ctx: &mut DynamicContext<'a>,
         doc: &'a Document,
         layers: Option<&[&str]>,
-        shapes: Option<(&'a DocShapes<'a>, usize)>,
+        per_doc: PerDocument<'a>,
     ) -> Result<Vec<Finding>, ProcessingError> {
         // a layer filter that admits every layer of the schema is no filter
         let layers = layers.filter(|ls| !self.layers.iter().all(|l| ls.contains(&l.as_str())));
         let mut out = Vec::new();
         ctx.truncate_variables(0);
         ctx.set_context_node(XNode::Node(doc.document_node()));
-        Runner::new(self, doc, layers, ctx, shapes).run(&mut out)?;
+        Runner::new(self, doc, layers, ctx, per_doc).run(&mut out)?;
         Ok(out)
     }
+}
+
+/// What the schemas of one run share about the document.
+#[derive(Clone, Copy)]
+struct PerDocument<'a> {
+    /// The document's shapes and this schema's index among those they were computed for.
+    shapes: Option<(&'a DocShapes<'a>, usize)>,
+    /// The element names that occur (for absence guards).
+    presence: &'a NamePresence,
 }
 
 struct Runner<'a, 'c> {
@@ -467,8 +492,7 @@ struct Runner<'a, 'c> {
     doc: &'a Document,
     layers: Option<&'c [&'c str]>,
     ctx: &'c mut DynamicContext<'a>,
-    /// The document's shapes and this schema's index among those they were computed for.
-    shapes: Option<(&'a DocShapes<'a>, usize)>,
+    per_doc: PerDocument<'a>,
     globals: Vec<State>,
     /// Per pattern: the node counter at which it last fired (shadowing of later rules).
     fired: Vec<u32>,
@@ -482,14 +506,14 @@ impl<'a, 'c> Runner<'a, 'c> {
         doc: &'a Document,
         layers: Option<&'c [&'c str]>,
         ctx: &'c mut DynamicContext<'a>,
-        shapes: Option<(&'a DocShapes<'a>, usize)>,
+        per_doc: PerDocument<'a>,
     ) -> Self {
         Runner {
             schema,
             doc,
             layers,
             ctx,
-            shapes,
+            per_doc,
             globals: Vec::new(),
             fired: vec![u32::MAX; schema.patterns.len()],
             lets_done: Vec::new(),
@@ -538,6 +562,7 @@ impl<'a, 'c> Runner<'a, 'c> {
                 NodeKind::Element => {
                     counter = counter.wrapping_add(1);
                     let by_shape = self
+                        .per_doc
                         .shapes
                         .and_then(|(s, i)| s.candidates(i, node.id().index()));
                     if let Some(cands) = by_shape {
@@ -754,6 +779,13 @@ impl<'a, 'c> Runner<'a, 'c> {
                 if !layers.iter().any(|l| *l == &*a.layer) {
                     continue;
                 }
+            }
+            if ca
+                .guard
+                .as_ref()
+                .is_some_and(|g| g.holds(self.per_doc.presence))
+            {
+                continue;
             }
             self.prepare(c, &ca.test, rule, &a.id, node)?;
             let ok = ca
@@ -1078,6 +1110,7 @@ impl RuleSet {
         let mut ctx = DynamicContext::for_document(doc);
         ctx.index_document(doc);
         let shapes = self.shapes.of(&self.schemas, doc, &mut ctx);
+        let presence = NamePresence::of(&ctx);
         let mut findings = Vec::new();
         let mut failure: Option<ProcessingError> = None;
         for (name, layers) in steps {
@@ -1102,7 +1135,11 @@ impl RuleSet {
                 failure.get_or_insert(e);
                 continue;
             };
-            match schema.run_in(&mut ctx, doc, *layers, Some((&shapes, index))) {
+            let per_doc = PerDocument {
+                shapes: Some((&shapes, index)),
+                presence: &presence,
+            };
+            match schema.run_in(&mut ctx, doc, *layers, per_doc) {
                 Ok(mut f) => findings.append(&mut f),
                 Err(e) => {
                     failure.get_or_insert(e);

@@ -1,0 +1,187 @@
+//! Absence guards: conditions on which element names occur in a document under which a boolean
+//! expression is true without evaluating it.
+//!
+//! Rule sets are full of tests like `not(cac:InvoicePeriod/cbc:StartTime)` (the UBL-CR and
+//! CII-SR restrictions of EN 16931 are hundreds of them) that are true because the names they
+//! ask for never occur. Deciding that from a bit per name is cheaper than evaluating — and, more
+//! to the point, it does not touch the compiled expression at all, which for a rule set walked
+//! once per document is mostly cold in the cache.
+//!
+//! A guard is only derived where skipping the evaluation cannot change the outcome, errors
+//! included: the names come from the leading steps of a path up to the first predicate or
+//! expression step ([`PathExpr::required`]), and of `A or B` only `A` is used (evaluation
+//! goes left to right and stops at a true `A`).
+//!
+//! ```
+//! use egov_core::xml::Document;
+//! use egov_core::xpath::{DynamicContext, NamePresence, StaticContext, XPath};
+//!
+//! let x = XPath::compile("not(a/b) or c = 1", &StaticContext::new())?;
+//! let guard = x.absence_guard().expect("true when a or b is absent");
+//! let doc = Document::parse_default(b"<r><a/></r>")?;
+//! let mut ctx = DynamicContext::for_document(&doc);
+//! ctx.index_document(&doc);
+//! assert!(guard.holds(&NamePresence::of(&ctx))); // no element b
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use super::ast::{Expr, Literal, PathStart};
+use super::functions::Builtin;
+use super::index;
+use super::value::CmpOp;
+use super::{DynamicContext, XPath};
+
+/// Which element local names (of those used in compiled expressions) occur in one document.
+#[derive(Debug, Clone, Default)]
+pub struct NamePresence {
+    /// Bit per interned local-name id.
+    bits: Vec<u64>,
+    /// Ids at or above this were interned after the presence was taken: unknown.
+    known: u32,
+    /// No document was indexed: nothing is known to be absent.
+    unknown: bool,
+}
+
+impl NamePresence {
+    /// The presence of names in the document indexed by `ctx` (see
+    /// [`DynamicContext::index_document`]); without an index nothing is known to be absent.
+    pub fn of(ctx: &DynamicContext<'_>) -> NamePresence {
+        let Some(ix) = ctx.scratch.index.as_ref() else {
+            return NamePresence {
+                unknown: true,
+                ..NamePresence::default()
+            };
+        };
+        let (ids, known) = index::interned_locals(ix.local_names());
+        let mut bits = vec![0u64; (known as usize).div_ceil(64)];
+        for id in ids {
+            if let Some(w) = bits.get_mut(id as usize / 64) {
+                *w |= 1 << (id % 64);
+            }
+        }
+        NamePresence {
+            bits,
+            known,
+            unknown: false,
+        }
+    }
+
+    /// True when no element of the document has the local name with this interned id.
+    fn absent(&self, id: u32) -> bool {
+        if self.unknown || id >= self.known {
+            return false;
+        }
+        self.bits
+            .get(id as usize / 64)
+            .is_some_and(|w| w & (1 << (id % 64)) == 0)
+    }
+}
+
+/// A condition under which an expression is true: every term has a name that does not occur.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AbsenceGuard {
+    /// Terms, each a length followed by that many interned local-name ids.
+    terms: Box<[u32]>,
+}
+
+impl AbsenceGuard {
+    /// True when the guarded expression is known to be true for the document.
+    pub fn holds(&self, presence: &NamePresence) -> bool {
+        let mut rest = &*self.terms;
+        while let Some((&len, tail)) = rest.split_first() {
+            let (names, next) = tail.split_at(tail.len().min(len as usize));
+            if !names.iter().any(|id| presence.absent(*id)) {
+                return false;
+            }
+            rest = next;
+        }
+        true
+    }
+
+    /// Number of terms (names that must not all be present).
+    pub fn terms(&self) -> usize {
+        let mut n = 0;
+        let mut rest = &*self.terms;
+        while let Some((&len, tail)) = rest.split_first() {
+            n += 1;
+            rest = tail.get(len as usize..).unwrap_or_default();
+        }
+        n
+    }
+}
+
+impl XPath {
+    /// A condition on the names in a document under which this expression's effective boolean
+    /// value is true without evaluating it (see the [module docs](self)); None when there is
+    /// none.
+    pub fn absence_guard(&self) -> Option<AbsenceGuard> {
+        let mut terms = Vec::new();
+        collect(&self.expr, &mut terms)?;
+        Some(AbsenceGuard {
+            terms: terms.into(),
+        })
+    }
+}
+
+/// Adds the terms under which `e` is true; None if there are none.
+fn collect(e: &Expr, terms: &mut Vec<u32>) -> Option<()> {
+    match e {
+        Expr::Call(Builtin::Not | Builtin::Empty, args, _) if args.len() == 1 => {
+            path_term(args.first()?, terms)
+        }
+        // left to right: `A or B` is true without B when A is
+        Expr::Or(a, _) => collect(a, terms),
+        Expr::And(a, b) => {
+            collect(a, terms)?;
+            collect(b, terms)
+        }
+        // `every $x in P satisfies …` is true for an empty P
+        Expr::Quantified {
+            every: true,
+            bindings,
+            ..
+        } => path_term(&bindings.first()?.1, terms),
+        // count(P) = 0, count(P) <= n, count(P) < n (n ≥ 1)
+        Expr::GeneralCmp(op, a, b) | Expr::ValueCmp(op, a, b) => {
+            let Expr::Call(Builtin::Count, args, _) = &**a else {
+                return None;
+            };
+            let Expr::Literal(Literal::Integer(n)) = &**b else {
+                return None;
+            };
+            let empty_passes = match op {
+                CmpOp::Eq | CmpOp::Le => *n >= 0,
+                CmpOp::Lt => *n >= 1,
+                _ => false,
+            };
+            if !empty_passes || args.len() != 1 {
+                return None;
+            }
+            path_term(args.first()?, terms)
+        }
+        _ => None,
+    }
+}
+
+/// The term "P is empty" for a path from the context item or root: one of its required names
+/// is absent.
+fn path_term(e: &Expr, terms: &mut Vec<u32>) -> Option<()> {
+    let Expr::Path(p) = e else {
+        return None;
+    };
+    if !matches!(p.start, PathStart::Context | PathStart::Root) || p.required.is_empty() {
+        return None;
+    }
+    let ids: Vec<u32> = p
+        .required
+        .iter()
+        .map(|(_, id)| *id)
+        .filter(|id| *id != 0)
+        .collect();
+    if ids.is_empty() {
+        return None;
+    }
+    terms.push(u32::try_from(ids.len()).ok()?);
+    terms.extend(ids);
+    Some(())
+}
