@@ -202,7 +202,7 @@ impl<'a> DocIndex<'a> {
             return self
                 .namespaces
                 .iter()
-                .position(|d| *d == ns)
+                .position(|d| super::eval::str_eq(d, ns))
                 .map_or(0, |i| i + 1);
         }
         let slot = id as usize;
@@ -215,7 +215,7 @@ impl<'a> DocIndex<'a> {
                 let k = self
                     .namespaces
                     .iter()
-                    .position(|d| *d == ns)
+                    .position(|d| super::eval::str_eq(d, ns))
                     .map_or(0, |i| i + 1);
                 if let Some(c) = self.ns_cache.get_mut(slot) {
                     *c = k;

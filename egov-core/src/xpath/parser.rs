@@ -393,10 +393,11 @@ impl<'s, 'c> Parser<'s, 'c> {
 
     /// Parses the whole input as one expression.
     pub(crate) fn parse_all(&mut self) -> PResult<Expr> {
-        let e = self.expr()?;
+        let mut e = self.expr()?;
         if self.peek() != T::Eof {
             return Err(self.error(format!("unexpected {}", self.describe())));
         }
+        memoize_repeated(&mut e);
         Ok(e)
     }
 
@@ -1280,6 +1281,148 @@ fn code_list_tokens(
         set.insert(Box::<str>::from(t));
     }
     Some(set)
+}
+
+/// True when `e` may be wrapped in [`Expr::Memo`]: a value computation (function call,
+/// arithmetic, cast, or a path ending in an expression step) whose value depends only on the
+/// context node, the variables in scope and the frame — no `position()`/`last()`, no name of the
+/// context (those have their own cache), no bindings or user functions inside.
+fn memo_candidate(e: &Expr) -> bool {
+    let kind = match e {
+        Expr::Call(b, args, _) => {
+            b.single_valued(args.len())
+                && !matches!(
+                    b,
+                    Builtin::Exists
+                        | Builtin::Empty
+                        | Builtin::Not
+                        | Builtin::Boolean
+                        | Builtin::True
+                        | Builtin::False
+                        | Builtin::Position
+                        | Builtin::Last
+                        | Builtin::Error
+                )
+        }
+        Expr::Arith(..) | Expr::Cast(..) => true,
+        Expr::Path(p) => p
+            .steps
+            .last()
+            .is_some_and(|s| matches!(s.kind, StepKind::Expr(_))),
+        _ => false,
+    };
+    kind && !e.uses_position() && !e.reads_name() && !binds_or_calls(e)
+}
+
+/// True when a range variable is bound or a user function is called inside.
+fn binds_or_calls(e: &Expr) -> bool {
+    if matches!(
+        e,
+        Expr::For { .. } | Expr::Quantified { .. } | Expr::UserCall(..)
+    ) {
+        return true;
+    }
+    let mut found = false;
+    e.children(&mut |c| {
+        if !found && binds_or_calls(c) {
+            found = true;
+        }
+    });
+    found
+}
+
+/// The structural identity of a subexpression (its compiled form).
+fn memo_key(e: &Expr) -> String {
+    format!("{e:?}")
+}
+
+/// Size of a subexpression (expressions and path steps), a rough measure of its cost.
+fn memo_weight(e: &Expr) -> usize {
+    let mut n = 1;
+    if let Expr::Path(p) = e {
+        n += p.steps.len();
+    }
+    e.children(&mut |c| n += memo_weight(c));
+    n
+}
+
+/// Visits the direct sub-expressions with whether each is evaluated with the same focus as `e`
+/// (path steps and predicates are not).
+fn children_focus_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr, bool)) {
+    match e {
+        Expr::Path(p) => {
+            if let PathStart::Expr(x) = &mut p.start {
+                f(x, true);
+            }
+            for s in &mut p.steps {
+                if let StepKind::Expr(x) = &mut s.kind {
+                    f(x, false);
+                }
+                for pr in &mut s.preds {
+                    f(&mut pr.expr, false);
+                }
+            }
+        }
+        Expr::Filter(x, preds) => {
+            f(x, true);
+            for p in preds {
+                f(&mut p.expr, false);
+            }
+        }
+        // the code-list fast path reads the shape of `concat(' ', x, ' ')`: keep it
+        Expr::Call(Builtin::Contains, args, Some(x)) if x.tokens.is_some() => {
+            for (i, a) in args.iter_mut().enumerate() {
+                if i == 1 {
+                    a.children_mut(&mut |c| f(c, true));
+                } else {
+                    f(a, true);
+                }
+            }
+        }
+        _ => e.children_mut(&mut |c| f(c, true)),
+    }
+}
+
+/// Wraps the candidate subexpressions that occur more than once in `e` at the focus of the
+/// whole expression (not inside path steps or predicates, whose focus changes from node to
+/// node) in [`Expr::Memo`] (one id per distinct subexpression), so that evaluating the second
+/// occurrence with the same context node and bindings reuses the value of the first.
+pub(crate) fn memoize_repeated(e: &mut Expr) {
+    use std::collections::HashMap;
+    type Seen = HashMap<String, (u32, u32)>;
+    fn wanted(e: &Expr) -> bool {
+        memo_candidate(e) && memo_weight(e) >= 4
+    }
+    fn count(e: &mut Expr, top: bool, seen: &mut Seen) {
+        if top && wanted(e) {
+            seen.entry(memo_key(e)).or_insert((0, 0)).0 += 1;
+        }
+        children_focus_mut(e, &mut |c, same| count(c, top && same, seen));
+    }
+    fn wrap(e: &mut Expr, top: bool, seen: &mut Seen) {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+        let mut id = None;
+        if top && wanted(e) {
+            if let Some((n, i)) = seen.get_mut(&memo_key(e)) {
+                if *n > 1 {
+                    if *i == 0 {
+                        *i = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    id = Some(*i);
+                }
+            }
+        }
+        children_focus_mut(e, &mut |c, same| wrap(c, top && same, seen));
+        if let Some(id) = id {
+            let inner = std::mem::replace(e, Expr::Seq(Vec::new()));
+            *e = Expr::Memo(Box::new(inner), id);
+        }
+    }
+    let mut seen = Seen::new();
+    count(e, true, &mut seen);
+    if seen.values().any(|(n, _)| *n > 1) {
+        wrap(e, true, &mut seen);
+    }
 }
 
 fn is_keyword_start(n: &str, next: T<'_>) -> bool {

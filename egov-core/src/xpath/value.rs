@@ -3,7 +3,6 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::fmt::Write as _;
 use std::rc::Rc;
 
 use rust_decimal::Decimal;
@@ -63,50 +62,47 @@ impl std::ops::Deref for Str<'_> {
 }
 
 impl Str<'_> {
-    /// A string from formatted output, inline when short.
-    pub(crate) fn from_fmt(args: std::fmt::Arguments<'_>) -> Self {
-        struct Buf {
-            len: usize,
-            buf: [u8; 22],
-            overflow: Option<String>,
+    /// A copy of `s`, inline when short.
+    pub(crate) fn copy_of(s: &str) -> Self {
+        match InlineStr::new(s) {
+            Some(i) => Str::Inline(i),
+            None => Str::Owned(Rc::from(s)),
         }
-        impl std::fmt::Write for Buf {
-            fn write_str(&mut self, s: &str) -> std::fmt::Result {
-                if let Some(o) = &mut self.overflow {
-                    o.push_str(s);
-                    return Ok(());
-                }
-                let end = self.len + s.len();
-                match self.buf.get_mut(self.len..end) {
-                    Some(dst) => {
-                        dst.copy_from_slice(s.as_bytes());
-                        self.len = end;
-                    }
-                    None => {
-                        let mut o = String::from(
-                            std::str::from_utf8(self.buf.get(..self.len).unwrap_or_default())
-                                .unwrap_or_default(),
-                        );
-                        o.push_str(s);
-                        self.overflow = Some(o);
-                    }
-                }
-                Ok(())
+    }
+
+    /// The decimal form of an integer (always inline: at most 20 bytes).
+    pub(crate) fn of_i64(v: i64) -> Self {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut u = v.unsigned_abs();
+        loop {
+            at -= 1;
+            if let Some(d) = digits.get_mut(at) {
+                *d = b'0' + (u % 10) as u8;
+            }
+            u /= 10;
+            if u == 0 || at == 0 {
+                break;
             }
         }
-        let mut b = Buf {
-            len: 0,
-            buf: [0; 22],
-            overflow: None,
-        };
-        let _ = std::fmt::Write::write_fmt(&mut b, args);
-        match b.overflow {
-            Some(o) => Str::Owned(Rc::from(o)),
-            None => Str::Inline(InlineStr {
-                len: b.len as u8,
-                buf: b.buf,
-            }),
+        let mut buf = [0u8; 22];
+        let mut len = 0;
+        if v < 0 {
+            if let Some(b) = buf.first_mut() {
+                *b = b'-';
+            }
+            len = 1;
         }
+        for d in digits.get(at..).unwrap_or_default() {
+            if let Some(slot) = buf.get_mut(len) {
+                *slot = *d;
+            }
+            len += 1;
+        }
+        Str::Inline(InlineStr {
+            len: len as u8,
+            buf,
+        })
     }
 }
 
@@ -713,7 +709,7 @@ impl<'a> Item<'a> {
             Item::Node(n) => n.string_value(),
             Item::Untyped(s) | Item::String(s) => s.clone(),
             Item::Boolean(b) => Str::Borrowed(if *b { "true" } else { "false" }),
-            Item::Integer(i) => Str::from_fmt(format_args!("{i}")),
+            Item::Integer(i) => Str::of_i64(*i),
             Item::Decimal(d) => Str::from(format_decimal(d)),
             Item::Double(d) => Str::from(format_double(*d)),
             Item::BigInteger(b) | Item::BigDecimal(b) => Str::from(b.to_string()),
@@ -724,9 +720,7 @@ impl<'a> Item<'a> {
     /// Appends the string value to `out` (no intermediate allocation for numbers).
     pub(crate) fn push_str(&self, out: &mut String) {
         match self {
-            Item::Integer(i) => {
-                let _ = write!(out, "{i}");
-            }
+            Item::Integer(i) => out.push_str(&Str::of_i64(*i)),
             other => out.push_str(&other.string_value()),
         }
     }
@@ -946,8 +940,9 @@ impl CmpOp {
 /// String comparison by codepoints (equality tests compare lengths first).
 fn cmp_str(op: CmpOp, a: &str, b: &str) -> bool {
     match op {
-        CmpOp::Eq => a.len() == b.len() && a.as_bytes() == b.as_bytes(),
-        CmpOp::Ne => a.len() != b.len() || a.as_bytes() != b.as_bytes(),
+        // (no `memcmp` on empty strings: see `eval::str_eq`)
+        CmpOp::Eq => a.len() == b.len() && (a.is_empty() || a.as_bytes() == b.as_bytes()),
+        CmpOp::Ne => a.len() != b.len() || (!a.is_empty() && a.as_bytes() != b.as_bytes()),
         _ => op.test(a.cmp(b)),
     }
 }
