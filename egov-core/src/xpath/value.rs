@@ -866,7 +866,7 @@ pub(crate) fn cast<'a>(v: &Item<'a>, ty: AtomicType) -> R<Item<'a>> {
             Item::Boolean(b) => Item::Integer(i64::from(*b)),
             Item::Integer(_) | Item::BigInteger(_) => v.clone(),
             Item::Decimal(d) => {
-                let t = d.mantissa() / pow10(d.scale()).unwrap_or(1);
+                let (t, _) = div_rem_trunc(d.mantissa(), pow10(d.scale()).unwrap_or(1));
                 match i64::try_from(t) {
                     Ok(i) => Item::Integer(i),
                     Err(_) => big_item(BigDecimal::from_i128(t, 0), true),
@@ -1170,17 +1170,10 @@ fn small_decimal<'a>(op: ArithOp, ma: i128, sa: u32, mb: i128, sb: u32) -> R<Opt
             let Some(num) = align(ma, sa, s + sb) else {
                 return Ok(None);
             };
-            let (Some(mut q), Some(r)) = (num.checked_div(mb), num.checked_rem(mb)) else {
+            let Some(q) = div_half_down(num, mb) else {
                 return Ok(None);
             };
-            if r.unsigned_abs() * 2 > mb.unsigned_abs() {
-                q += if (num < 0) != (mb < 0) { -1 } else { 1 };
-            }
-            let (mut q, mut s) = (q, s);
-            while s > 0 && q % 10 == 0 {
-                q /= 10;
-                s -= 1;
-            }
+            let (q, s) = strip_zeros(q, s);
             Some(dec_item(dec_from_parts(q, s)))
         }
         ArithOp::IDiv | ArithOp::Mod => {
@@ -1207,6 +1200,64 @@ fn small_decimal<'a>(op: ArithOp, ma: i128, sa: u32, mb: i128, sb: u32) -> R<Opt
             }
         }
     })
+}
+
+/// `(n / d, n % d)` truncated towards zero like `i128`'s operators (`d > 0`), in machine words
+/// when both fit a `u64`.
+fn div_rem_trunc(n: i128, d: i128) -> (i128, i128) {
+    match (u64::try_from(n.unsigned_abs()), u64::try_from(d)) {
+        (Ok(x), Ok(y)) if y > 0 => {
+            let (q, r) = (i128::from(x / y), i128::from(x % y));
+            if n < 0 {
+                (-q, -r)
+            } else {
+                (q, r)
+            }
+        }
+        _ => (n / d.max(1), n % d.max(1)),
+    }
+}
+
+/// `n / d` rounded half towards zero (`d` ≠ 0); `None` on overflow. Machine-word division
+/// when both fit a `u64` (i128 division is a slow library call).
+fn div_half_down(n: i128, d: i128) -> Option<i128> {
+    let neg = (n < 0) != (d < 0);
+    let (q, r, dm) = match (
+        u64::try_from(n.unsigned_abs()),
+        u64::try_from(d.unsigned_abs()),
+    ) {
+        (Ok(x), Ok(y)) => (u128::from(x / y), u128::from(x % y), u128::from(y)),
+        _ => {
+            let q = n.checked_div(d)?;
+            let r = n.checked_rem(d)?;
+            (q.unsigned_abs(), r.unsigned_abs(), d.unsigned_abs())
+        }
+    };
+    let q = if r * 2 > dm { q + 1 } else { q };
+    let q = i128::try_from(q).ok()?;
+    Some(if neg { -q } else { q })
+}
+
+/// Removes trailing decimal zeros of `q × 10^-s` while `s > 0` (zero becomes `(0, 0)`).
+fn strip_zeros(q: i128, mut s: u32) -> (i128, u32) {
+    if let Ok(mut v) = u64::try_from(q.unsigned_abs()) {
+        while s >= 8 && v % 100_000_000 == 0 {
+            v /= 100_000_000;
+            s -= 8;
+        }
+        while s > 0 && v % 10 == 0 {
+            v /= 10;
+            s -= 1;
+        }
+        let m = i128::from(v);
+        return (if q < 0 { -m } else { m }, s);
+    }
+    let mut q = q;
+    while s > 0 && q % 10 == 0 {
+        q /= 10;
+        s -= 1;
+    }
+    (q, s)
 }
 
 fn big_arith<'a>(op: ArithOp, a: &Item<'a>, b: &Item<'a>, integer: bool) -> R<Item<'a>> {
@@ -1298,8 +1349,7 @@ pub(crate) fn round<'a>(v: &Item<'a>, mode: Rounding) -> R<Item<'a>> {
                         *d
                     } else {
                         let p = pow10(s).unwrap_or(1);
-                        let t = m / p;
-                        let r = m % p;
+                        let (t, r) = div_rem_trunc(m, p);
                         let half = p / 2;
                         let q = if m >= 0 {
                             if r >= half {
@@ -1368,4 +1418,86 @@ pub(crate) fn round<'a>(v: &Item<'a>, mode: Rounding) -> R<Item<'a>> {
             ))
         }
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    const VALUES: [i128; 14] = [
+        0,
+        1,
+        -1,
+        5,
+        -5,
+        7,
+        10,
+        -70_000_000_000_000_000,
+        123_456_789_000,
+        u64::MAX as i128,
+        -(u64::MAX as i128),
+        u64::MAX as i128 + 1,
+        i128::MAX,
+        i128::MIN + 1,
+    ];
+
+    #[test]
+    fn machine_word_division_agrees_with_i128() {
+        for n in VALUES {
+            for d in VALUES {
+                if d == 0 {
+                    continue;
+                }
+                // reference: the former i128 code
+                let reference = n.checked_div(d).zip(n.checked_rem(d)).and_then(|(q, r)| {
+                    let step = if (n < 0) != (d < 0) { -1 } else { 1 };
+                    if r.unsigned_abs() * 2 > d.unsigned_abs() {
+                        q.checked_add(step)
+                    } else {
+                        Some(q)
+                    }
+                });
+                assert_eq!(div_half_down(n, d), reference, "{n} / {d}");
+                if d > 0 {
+                    assert_eq!(div_rem_trunc(n, d), (n / d, n % d), "{n} / {d}");
+                }
+            }
+            for s in [0, 1, 2, 8, 9, 17, 18, 30] {
+                let (mut q, mut k) = (n, s);
+                while k > 0 && q % 10 == 0 {
+                    q /= 10;
+                    k -= 1;
+                }
+                assert_eq!(strip_zeros(n, s), (q, k), "{n} e-{s}");
+            }
+        }
+    }
+
+    #[test]
+    fn decimal_division_and_rounding_results() {
+        let d = |s: &str| dec_item(parse_decimal(s).unwrap());
+        let show = |i: R<Item<'_>>| i.unwrap().string_value().to_string();
+        assert_eq!(
+            show(arith(ArithOp::Div, &d("7"), &Item::Integer(100))),
+            "0.07"
+        );
+        assert_eq!(
+            show(arith(ArithOp::Div, &d("2204.02"), &Item::Integer(100))),
+            "22.0402"
+        );
+        assert_eq!(
+            show(arith(ArithOp::Div, &d("-1"), &Item::Integer(3))),
+            "-0.333333333333333333"
+        );
+        assert_eq!(
+            show(arith(ArithOp::Div, &d("2"), &Item::Integer(3))),
+            "0.666666666666666667"
+        );
+        assert_eq!(show(arith(ArithOp::Div, &d("0"), &Item::Integer(-3))), "0");
+        assert_eq!(show(round(&d("2.5"), Rounding::Round)), "3");
+        assert_eq!(show(round(&d("-2.5"), Rounding::Round)), "-2");
+        assert_eq!(show(round(&d("-2.51"), Rounding::Round)), "-3");
+        assert_eq!(show(cast(&d("-2.9"), AtomicType::Integer)), "-2");
+    }
 }
