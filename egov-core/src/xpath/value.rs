@@ -755,6 +755,15 @@ impl<'a> Item<'a> {
         }
     }
 
+    /// The value of an integer that fits `i128`.
+    fn int_i128(&self) -> Option<i128> {
+        match self {
+            Item::Integer(i) => Some(i128::from(*i)),
+            Item::BigInteger(b) => b.to_i128().filter(|(_, s)| *s == 0).map(|(m, _)| m),
+            _ => None,
+        }
+    }
+
     /// 0 integer, 1 decimal, 2 double; `None` for non-numerics.
     fn num_level(&self) -> Option<u8> {
         match self {
@@ -1131,6 +1140,24 @@ pub(crate) fn arith<'a>(op: ArithOp, a: &Item<'a>, b: &Item<'a>) -> R<Item<'a>> 
                 return Ok(Item::Integer(r));
             }
         }
+        // integers of up to 38 digits (e.g. a 30-digit IBAN number `mod 97`): i128
+        if let (Some(x), Some(y)) = (a.int_i128(), b.int_i128()) {
+            let r = match op {
+                ArithOp::Add => x.checked_add(y),
+                ArithOp::Sub => x.checked_sub(y),
+                ArithOp::Mul => x.checked_mul(y),
+                ArithOp::IDiv | ArithOp::Mod if y == 0 => return Err(div_by_zero()),
+                ArithOp::IDiv => x.checked_div(y),
+                ArithOp::Mod => x.checked_rem(y),
+                ArithOp::Div => None,
+            };
+            if let Some(r) = r {
+                return Ok(match i64::try_from(r) {
+                    Ok(v) => Item::Integer(v),
+                    Err(_) => Item::BigInteger(Rc::new(BigDecimal::from_i128(r, 0))),
+                });
+            }
+        }
         return big_arith(op, a, b, true);
     }
     // decimal arithmetic (also integer div integer)
@@ -1499,5 +1526,55 @@ mod tests {
         assert_eq!(show(round(&d("-2.5"), Rounding::Round)), "-2");
         assert_eq!(show(round(&d("-2.51"), Rounding::Round)), "-3");
         assert_eq!(show(cast(&d("-2.9"), AtomicType::Integer)), "-2");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod integer_tests {
+    use super::*;
+
+    #[test]
+    fn long_integer_arithmetic_agrees_with_the_big_path() {
+        let ints = [
+            "0",
+            "1",
+            "-1",
+            "97",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "131400000000000000000000000",
+            "-512108001245126199131475",
+            "99999999999999999999999999999999999999",
+            "170141183460469231731687303715884105727",
+            "1000000000000000000000000000000000000000",
+        ];
+        let ops = [
+            ArithOp::Add,
+            ArithOp::Sub,
+            ArithOp::Mul,
+            ArithOp::IDiv,
+            ArithOp::Mod,
+        ];
+        for x in ints {
+            for y in ints {
+                let a = parse_integer(x).unwrap();
+                let b = parse_integer(y).unwrap();
+                for op in ops {
+                    let fast =
+                        arith(op, &a, &b).map(|v| (v.type_name(), v.string_value().to_string()));
+                    let slow = big_arith(op, &a, &b, true)
+                        .map(|v| (v.type_name(), v.string_value().to_string()));
+                    let fast = fast.map_err(|e| e.code);
+                    let slow = if matches!(op, ArithOp::IDiv | ArithOp::Mod) && y == "0" {
+                        Err("FOAR0001")
+                    } else {
+                        slow.map_err(|e| e.code)
+                    };
+                    assert_eq!(fast, slow, "{x} {op:?} {y}");
+                }
+            }
+        }
     }
 }
