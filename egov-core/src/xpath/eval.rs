@@ -2545,9 +2545,11 @@ impl<'a, 's> Ev<'a, 's> {
         (self.base, self.frame_end) = saved;
         r?;
         if let Some(ty) = &func.ret {
-            let produced: Vec<Item<'a>> = out.drain(start..).collect();
+            let mut produced = self.take();
+            produced.extend(out.drain(start..));
             let mut converted = convert(produced, ty, &func.name, usize::MAX)?;
             out.append(&mut converted);
+            self.give(converted);
         }
         Ok(())
     }
@@ -2775,57 +2777,57 @@ pub(crate) fn matches_type(v: &[Item<'_>], t: &SequenceType) -> bool {
 /// XSLT/XPath function conversion rules (atomization, untypedAtomic cast, numeric promotion)
 /// followed by a type check.
 pub(crate) fn convert<'a>(
-    v: Vec<Item<'a>>,
+    mut v: Vec<Item<'a>>,
     t: &SequenceType,
     func: &str,
     arg: usize,
 ) -> R<Vec<Item<'a>>> {
-    let what = if arg == usize::MAX {
-        format!("the result of {func}")
-    } else {
-        format!("the {} argument of {func}()", ordinal(arg))
-    };
-    let v = match &t.item {
-        ItemType::Atomic(a) => {
-            let mut out = Vec::with_capacity(v.len());
-            for it in v {
-                let x = match it.atomize() {
-                    Item::Untyped(s)
-                        if *a != AtomicType::AnyAtomic && *a != AtomicType::Untyped =>
-                    {
-                        cast(&Item::Untyped(s), *a)?
-                    }
-                    x => x,
-                };
-                let x = match (a, &x) {
-                    (AtomicType::Double, n) if n.is_numeric() => {
-                        Item::Double(n.num_f64().unwrap_or(f64::NAN))
-                    }
-                    _ => x,
-                };
-                if !atomic_instance(&x, *a) {
-                    return Err(err(
-                        "XPTY0004",
-                        format!(
-                            "required item type of {what} is {}; supplied value has item type {}",
-                            a.name(),
-                            x.type_name()
-                        ),
-                    ));
-                }
-                out.push(x);
-            }
-            out
+    // the description is only formatted for an error
+    let what = || {
+        if arg == usize::MAX {
+            format!("the result of {func}")
+        } else {
+            format!("the {} argument of {func}()", ordinal(arg))
         }
-        _ => v,
     };
+    if let ItemType::Atomic(a) = &t.item {
+        for it in v.iter_mut() {
+            let x = match it.atomize() {
+                Item::Untyped(s) if *a != AtomicType::AnyAtomic && *a != AtomicType::Untyped => {
+                    cast(&Item::Untyped(s), *a)?
+                }
+                x => x,
+            };
+            let x = match (a, &x) {
+                (AtomicType::Double, n) if n.is_numeric() => {
+                    Item::Double(n.num_f64().unwrap_or(f64::NAN))
+                }
+                _ => x,
+            };
+            if !atomic_instance(&x, *a) {
+                return Err(err(
+                    "XPTY0004",
+                    format!(
+                        "required item type of {} is {}; supplied value has item type {}",
+                        what(),
+                        a.name(),
+                        x.type_name()
+                    ),
+                ));
+            }
+            *it = x;
+        }
+    }
     if !matches_type(&v, t) {
         let msg = if v.is_empty() {
-            format!("an empty sequence is not allowed as {what}")
+            format!("an empty sequence is not allowed as {}", what())
         } else if v.len() > 1 {
-            format!("a sequence of more than one item is not allowed as {what}")
+            format!(
+                "a sequence of more than one item is not allowed as {}",
+                what()
+            )
         } else {
-            format!("{what} does not match its declared type")
+            format!("{} does not match its declared type", what())
         };
         return Err(err("XPTY0004", msg));
     }
