@@ -39,6 +39,43 @@ fn cmp_mag(a: &[u8], b: &[u8]) -> Ordering {
     Ordering::Equal
 }
 
+/// Compares `a × 10^-sa` with `b × 10^-sb` (trimmed magnitudes) without aligning copies.
+fn cmp_aligned(a: &[u8], sa: u32, b: &[u8], sb: u32) -> Ordering {
+    match (a.is_empty(), b.is_empty()) {
+        (true, true) => return Ordering::Equal,
+        (true, false) => return Ordering::Less,
+        (false, true) => return Ordering::Greater,
+        _ => {}
+    }
+    // position of the leading digit relative to the decimal point
+    let top_a = a.len() as i64 - i64::from(sa);
+    let top_b = b.len() as i64 - i64::from(sb);
+    if top_a != top_b {
+        return top_a.cmp(&top_b);
+    }
+    // same leading position: compare digit by digit from the top, missing digits are zeros
+    let n = a.len().max(b.len());
+    for k in 0..n {
+        let x = a
+            .len()
+            .checked_sub(k + 1)
+            .and_then(|i| a.get(i))
+            .copied()
+            .unwrap_or(0);
+        let y = b
+            .len()
+            .checked_sub(k + 1)
+            .and_then(|i| b.get(i))
+            .copied()
+            .unwrap_or(0);
+        match x.cmp(&y) {
+            Ordering::Equal => {}
+            o => return o,
+        }
+    }
+    Ordering::Equal
+}
+
 fn add_mag(a: &[u8], b: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(a.len().max(b.len()) + 1);
     let mut carry = 0u8;
@@ -354,8 +391,7 @@ impl BigDecimal {
             (true, false) => return Ordering::Less,
             _ => {}
         }
-        let (a, b, _) = self.aligned(other);
-        let o = cmp_mag(&a, &b);
+        let o = cmp_aligned(&self.mag, self.scale, &other.mag, other.scale);
         if self.neg {
             o.reverse()
         } else {
@@ -594,6 +630,44 @@ mod tests {
         let mut m: Vec<u8> = s.bytes().rev().map(|b| b - b'0').collect();
         trim(&mut m);
         m
+    }
+
+    #[test]
+    fn comparisons_match_the_aligned_comparison() {
+        let vals = [
+            "0",
+            "1",
+            "-1",
+            "10",
+            "9.99",
+            "10.00001",
+            "0.001",
+            "-0.001",
+            "312.86",
+            "312.8600000000000136424205265939235687255859375",
+            "-312.86",
+            "100",
+            "99.999999999999999999999999",
+        ];
+        for x in vals {
+            for y in vals {
+                let (a, b) = (
+                    BigDecimal::parse(x.trim_start_matches('-')).unwrap(),
+                    BigDecimal::parse(y.trim_start_matches('-')).unwrap(),
+                );
+                let a = if x.starts_with('-') { a.neg() } else { a };
+                let b = if y.starts_with('-') { b.neg() } else { b };
+                let (p, q, _) = a.aligned(&b);
+                let mut expected = cmp_mag(&p, &q);
+                match (a.neg, b.neg) {
+                    (false, true) => expected = Ordering::Greater,
+                    (true, false) => expected = Ordering::Less,
+                    (true, true) => expected = expected.reverse(),
+                    _ => {}
+                }
+                assert_eq!(a.cmp_value(&b), expected, "{x} <> {y}");
+            }
+        }
     }
 
     #[test]

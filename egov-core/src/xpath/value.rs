@@ -979,6 +979,18 @@ fn cmp_numeric(op: CmpOp, a: &Item<'_>, b: &Item<'_>) -> bool {
         (Item::Decimal(x), Item::Decimal(y)) => op.test(x.cmp(y)),
         (Item::Integer(x), Item::Decimal(y)) => op.test(Decimal::from(*x).cmp(y)),
         (Item::Decimal(x), Item::Integer(y)) => op.test(x.cmp(&Decimal::from(*y))),
+        // big values are compared in place (no copy of their digits)
+        (Item::BigInteger(x) | Item::BigDecimal(x), Item::BigInteger(y) | Item::BigDecimal(y)) => {
+            op.test(x.cmp_value(y))
+        }
+        (Item::BigInteger(x) | Item::BigDecimal(x), other) => match other.num_big() {
+            Some(y) => op.test(x.cmp_value(&y)),
+            None => false,
+        },
+        (other, Item::BigInteger(y) | Item::BigDecimal(y)) => match other.num_big() {
+            Some(x) => op.test(x.cmp_value(y)),
+            None => false,
+        },
         _ => match (a.num_big(), b.num_big()) {
             (Some(x), Some(y)) => op.test(x.cmp_value(&y)),
             _ => false,
