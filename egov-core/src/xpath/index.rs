@@ -102,7 +102,7 @@ impl<'a> DocIndex<'a> {
             let key = if p == last.0 && last.1 != 0 {
                 last.1
             } else {
-                let k = match namespaces.iter().position(|x| *x == ns) {
+                let k = match namespaces.iter().position(|x| super::eval::str_eq(x, ns)) {
                     Some(i) => i + 1,
                     None => {
                         namespaces.push(ns);
