@@ -2060,14 +2060,14 @@ impl<'a, 's> Ev<'a, 's> {
                     Item::String(self.context_string(f)?)
                 } else {
                     let e = arg(args, 0)?;
-                    let mut tmp = self.take();
-                    self.eval(e, f, &mut tmp)?;
-                    let s = match tmp.as_slice() {
-                        [] => Str::Borrowed(""),
-                        [one] => one.string_value(),
-                        _ => return Err(too_many(&arg_desc(b, 0))),
+                    let s = match self.eval_one(e, f)? {
+                        One::Empty => Str::Borrowed(""),
+                        One::Item(one) => one.string_value(),
+                        One::Many(v) => {
+                            self.give(v);
+                            return Err(too_many(&arg_desc(b, 0)));
+                        }
                     };
-                    self.give(tmp);
                     Item::String(s)
                 }
             }
@@ -2923,6 +2923,16 @@ mod tests {
         );
         // position() and last() are not memoized
         check("string-join(for $x in (1, 2) return (string(position() + 1), string(position() + 1)), '')", false, "2222");
+    }
+
+    #[test]
+    fn string_of_zero_one_or_more_items() {
+        assert_eq!(run("string(())").1, "");
+        assert_eq!(run("string(//c:Line[2]/c:Qty)").1, "1.5");
+        assert_eq!(run("string(12 - 55)").1, "-43");
+        assert_eq!(run("string(//c:Line[9])").1, "");
+        assert_eq!(run("string(//c:Qty)").1, "error XPTY0004");
+        assert_eq!(run("string((1, 2))").1, "error XPTY0004");
     }
 
     #[test]
