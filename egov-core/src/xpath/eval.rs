@@ -692,6 +692,22 @@ impl<'a, 's> Ev<'a, 's> {
     /// Nodes of `e` (type error for atomic values), in document order.
     fn nodes_of(&mut self, e: &'a Expr, f: &Focus<'a>, out: &mut Vec<XNode<'a>>) -> R<()> {
         if let Expr::Path(p) = e {
+            if let (PathStart::Context, [step]) = (&p.start, p.steps.as_slice()) {
+                if let StepKind::Axis(axis, test) = &step.kind {
+                    // one axis step from the context node (e.g. the operands of `//(a | b)`):
+                    // straight into the node buffer, already in document order
+                    return match &f.item {
+                        Some(Item::Node(n)) => {
+                            self.axis_step(*axis, test, &step.preds, *n, out, false)
+                        }
+                        Some(_) => Err(err(
+                            "XPTY0020",
+                            "the context item for an axis step is not a node",
+                        )),
+                        None => Err(no_focus()),
+                    };
+                }
+            }
             let mut tmp = self.take();
             self.path(p, f, &mut tmp, false)?;
             for it in tmp.drain(..) {
@@ -2923,6 +2939,34 @@ mod tests {
         );
         // position() and last() are not memoized
         check("string-join(for $x in (1, 2) return (string(position() + 1), string(position() + 1)), '')", false, "2222");
+    }
+
+    #[test]
+    fn unions_of_single_steps() {
+        assert_eq!(
+            run("//(c:Line|c:Qty)/name()").1,
+            "c:Line c:Qty c:Line c:Qty c:Line c:Qty"
+        );
+        assert_eq!(run("//(c:Nope|c:Qty)/string()").1, "3 1.5 abc");
+        assert_eq!(run("count(//c:Line/(c:Qty|@id|c:Qty))").1, "6");
+        assert_eq!(
+            run("//c:Line[2]/(preceding-sibling::c:Line|following-sibling::c:Line)/@id/string()").1,
+            "1 3"
+        );
+        assert_eq!(
+            run("//c:Line[2]/(ancestor::*|c:Qty)/name()").1,
+            "i:Invoice c:Qty"
+        );
+        assert_eq!(
+            run("//c:Line/(c:Qty[. = 'abc']|c:Qty[xs:decimal(.) > 2])/string()").1,
+            "error FORG0001"
+        );
+        assert_eq!(
+            run("//c:Line/(c:Qty[xs:decimal(.) > 2]|c:Qty[. = 'abc'])/string()").1,
+            "error FORG0001"
+        );
+        assert_eq!(run("(1, 2)/(c:Qty|c:Line)").1, "error XPTY0019");
+        assert_eq!(run("(1, 2)[c:Qty | c:Line]").1, "error XPTY0020");
     }
 
     #[test]
