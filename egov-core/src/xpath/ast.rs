@@ -295,6 +295,10 @@ pub(crate) enum Expr {
     /// A boolean condition on the context node's name only (`ends-with(name(), 'Amount')`):
     /// its value is cached per element name and document (id from a process-wide counter).
     NameOnly(Box<Expr>, u32),
+    /// A subexpression that occurs more than once in one compiled expression (the same id for
+    /// all occurrences): its value is reused while the context node, the variable bindings
+    /// and the frame are the same (see `Ev::memo_lookup`).
+    Memo(Box<Expr>, u32),
 }
 
 /// Precompiled parts of a function call.
@@ -445,7 +449,73 @@ impl Expr {
             | Expr::Castable(a, _, _)
             | Expr::InstanceOf(a, _)
             | Expr::Treat(a, _)
-            | Expr::NameOnly(a, _) => f(a),
+            | Expr::NameOnly(a, _)
+            | Expr::Memo(a, _) => f(a),
+            Expr::If(a, b, c) => {
+                f(a);
+                f(b);
+                f(c);
+            }
+            Expr::Quantified { bindings, cond, .. } => {
+                for (_, e) in bindings {
+                    f(e);
+                }
+                f(cond);
+            }
+            Expr::For { bindings, ret } => {
+                for (_, e) in bindings {
+                    f(e);
+                }
+                f(ret);
+            }
+        }
+    }
+
+    /// Visits direct sub-expressions mutably (the same ones as [`Expr::children`]).
+    pub(crate) fn children_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
+        match self {
+            Expr::Literal(_) | Expr::ContextItem | Expr::Root | Expr::Var(_) => {}
+            Expr::Path(p) => {
+                if let PathStart::Expr(e) = &mut p.start {
+                    f(e);
+                }
+                for s in &mut p.steps {
+                    if let StepKind::Expr(e) = &mut s.kind {
+                        f(e);
+                    }
+                    for pr in &mut s.preds {
+                        f(&mut pr.expr);
+                    }
+                }
+            }
+            Expr::Filter(e, preds) => {
+                f(e);
+                for p in preds {
+                    f(&mut p.expr);
+                }
+            }
+            Expr::Seq(v) | Expr::Call(_, v, _) | Expr::UserCall(_, v) => v.iter_mut().for_each(f),
+            Expr::Range(a, b)
+            | Expr::Or(a, b)
+            | Expr::And(a, b)
+            | Expr::GeneralCmp(_, a, b)
+            | Expr::ValueCmp(_, a, b)
+            | Expr::NodeCmp(_, a, b)
+            | Expr::Arith(_, a, b)
+            | Expr::Union(a, b)
+            | Expr::Intersect(a, b)
+            | Expr::Except(a, b) => {
+                f(a);
+                f(b);
+            }
+            Expr::Neg(a)
+            | Expr::UnaryPlus(a)
+            | Expr::Cast(a, _, _)
+            | Expr::Castable(a, _, _)
+            | Expr::InstanceOf(a, _)
+            | Expr::Treat(a, _)
+            | Expr::NameOnly(a, _)
+            | Expr::Memo(a, _) => f(a),
             Expr::If(a, b, c) => {
                 f(a);
                 f(b);
@@ -505,6 +575,7 @@ impl Expr {
                 .is_some_and(|s| matches!(s.kind, StepKind::Axis(..))),
             Expr::Call(b, _, _) => b.returns_non_numeric(),
             Expr::If(_, t, e) => t.never_numeric() && e.never_numeric(),
+            Expr::Memo(a, _) => a.never_numeric(),
             _ => false,
         }
     }

@@ -39,6 +39,43 @@ fn cmp_mag(a: &[u8], b: &[u8]) -> Ordering {
     Ordering::Equal
 }
 
+/// Compares `a × 10^-sa` with `b × 10^-sb` (trimmed magnitudes) without aligning copies.
+fn cmp_aligned(a: &[u8], sa: u32, b: &[u8], sb: u32) -> Ordering {
+    match (a.is_empty(), b.is_empty()) {
+        (true, true) => return Ordering::Equal,
+        (true, false) => return Ordering::Less,
+        (false, true) => return Ordering::Greater,
+        _ => {}
+    }
+    // position of the leading digit relative to the decimal point
+    let top_a = a.len() as i64 - i64::from(sa);
+    let top_b = b.len() as i64 - i64::from(sb);
+    if top_a != top_b {
+        return top_a.cmp(&top_b);
+    }
+    // same leading position: compare digit by digit from the top, missing digits are zeros
+    let n = a.len().max(b.len());
+    for k in 0..n {
+        let x = a
+            .len()
+            .checked_sub(k + 1)
+            .and_then(|i| a.get(i))
+            .copied()
+            .unwrap_or(0);
+        let y = b
+            .len()
+            .checked_sub(k + 1)
+            .and_then(|i| b.get(i))
+            .copied()
+            .unwrap_or(0);
+        match x.cmp(&y) {
+            Ordering::Equal => {}
+            o => return o,
+        }
+    }
+    Ordering::Equal
+}
+
 fn add_mag(a: &[u8], b: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(a.len().max(b.len()) + 1);
     let mut carry = 0u8;
@@ -72,9 +109,48 @@ fn sub_mag(a: &[u8], b: &[u8]) -> Vec<u8> {
     out
 }
 
+/// `mag *= m` in place (`m < 10^18`, so that `9·m + carry` fits a `u64`).
+fn mul_small_assign(mag: &mut Vec<u8>, m: u64) {
+    if m == 0 || mag.is_empty() {
+        mag.clear();
+        return;
+    }
+    let mut carry = 0u64;
+    for d in mag.iter_mut() {
+        let v = u64::from(*d) * m + carry;
+        *d = (v % 10) as u8;
+        carry = v / 10;
+    }
+    while carry > 0 {
+        mag.push((carry % 10) as u8);
+        carry /= 10;
+    }
+}
+
+/// The value of a magnitude of at most 18 digits.
+fn small_value(mag: &[u8]) -> Option<u64> {
+    if mag.len() > 18 {
+        return None;
+    }
+    Some(
+        mag.iter()
+            .rev()
+            .fold(0u64, |acc, d| acc * 10 + u64::from(*d)),
+    )
+}
+
 fn mul_mag(a: &[u8], b: &[u8]) -> Vec<u8> {
     if a.is_empty() || b.is_empty() {
         return Vec::new();
+    }
+    // one short factor: a single pass with a machine-word multiplier
+    let (long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    if let Some(m) = small_value(short) {
+        let mut out = Vec::with_capacity(long.len() + short.len() + 1);
+        out.extend_from_slice(long);
+        mul_small_assign(&mut out, m);
+        trim(&mut out);
+        return out;
     }
     let mut acc = vec![0u32; a.len() + b.len()];
     for (i, x) in a.iter().enumerate() {
@@ -256,18 +332,20 @@ impl BigDecimal {
             (frac | (1u64 << 52), exp - 1075)
         };
         let mut mag = mag_from_u128(u128::from(mant));
-        if e2 >= 0 {
-            for _ in 0..e2 {
-                mag = mul_mag(&mag, &[2]);
-            }
-            Some(BigDecimal::new(neg, mag, 0))
+        // mant × 2^e2 = mant × 2^e2 (e2 ≥ 0) or mant × 5^k / 10^k (k = −e2), multiplied in
+        // chunks of powers that fit a machine word
+        let (base, chunk, count, scale) = if e2 >= 0 {
+            (2u64, 59u32, e2 as u32, 0)
         } else {
-            let k = (-e2) as u32;
-            for _ in 0..k {
-                mag = mul_mag(&mag, &[5]);
-            }
-            Some(BigDecimal::new(neg, mag, k))
+            (5u64, 25u32, (-e2) as u32, (-e2) as u32)
+        };
+        let mut left = count;
+        while left > 0 {
+            let k = left.min(chunk);
+            mul_small_assign(&mut mag, base.pow(k));
+            left -= k;
         }
+        Some(BigDecimal::new(neg, mag, scale))
     }
 
     /// `(mantissa, scale)` when the mantissa fits an `i128`.
@@ -313,8 +391,7 @@ impl BigDecimal {
             (true, false) => return Ordering::Less,
             _ => {}
         }
-        let (a, b, _) = self.aligned(other);
-        let o = cmp_mag(&a, &b);
+        let o = cmp_aligned(&self.mag, self.scale, &other.mag, other.scale);
         if self.neg {
             o.reverse()
         } else {
@@ -522,5 +599,155 @@ impl std::fmt::Display for BigDecimal {
             s.extend(digits.iter());
         }
         f.write_str(&s)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    /// The schoolbook product, digit by digit (the reference for the fast paths).
+    fn mul_reference(a: &[u8], b: &[u8]) -> Vec<u8> {
+        let mut acc = vec![0u32; a.len() + b.len() + 1];
+        for (i, x) in a.iter().enumerate() {
+            for (j, y) in b.iter().enumerate() {
+                acc[i + j] += u32::from(*x) * u32::from(*y);
+            }
+        }
+        let mut out = Vec::new();
+        let mut carry = 0u32;
+        for v in acc {
+            let s = v + carry;
+            out.push((s % 10) as u8);
+            carry = s / 10;
+        }
+        trim(&mut out);
+        out
+    }
+
+    fn mag(s: &str) -> Vec<u8> {
+        let mut m: Vec<u8> = s.bytes().rev().map(|b| b - b'0').collect();
+        trim(&mut m);
+        m
+    }
+
+    #[test]
+    fn comparisons_match_the_aligned_comparison() {
+        let vals = [
+            "0",
+            "1",
+            "-1",
+            "10",
+            "9.99",
+            "10.00001",
+            "0.001",
+            "-0.001",
+            "312.86",
+            "312.8600000000000136424205265939235687255859375",
+            "-312.86",
+            "100",
+            "99.999999999999999999999999",
+        ];
+        for x in vals {
+            for y in vals {
+                let (a, b) = (
+                    BigDecimal::parse(x.trim_start_matches('-')).unwrap(),
+                    BigDecimal::parse(y.trim_start_matches('-')).unwrap(),
+                );
+                let a = if x.starts_with('-') { a.neg() } else { a };
+                let b = if y.starts_with('-') { b.neg() } else { b };
+                let (p, q, _) = a.aligned(&b);
+                let mut expected = cmp_mag(&p, &q);
+                match (a.neg, b.neg) {
+                    (false, true) => expected = Ordering::Greater,
+                    (true, false) => expected = Ordering::Less,
+                    (true, true) => expected = expected.reverse(),
+                    _ => {}
+                }
+                assert_eq!(a.cmp_value(&b), expected, "{x} <> {y}");
+            }
+        }
+    }
+
+    #[test]
+    fn short_factor_products_match_the_schoolbook_product() {
+        let cases = [
+            "0",
+            "1",
+            "9",
+            "10",
+            "99999999999999999",
+            "999999999999999999",
+            "1000000000000000000",
+            "9999999999999999999",
+            "123456789012345678901234567890",
+        ];
+        for a in cases {
+            for b in cases {
+                assert_eq!(
+                    mul_mag(&mag(a), &mag(b)),
+                    mul_reference(&mag(a), &mag(b)),
+                    "{a} × {b}"
+                );
+            }
+        }
+        assert!(mul_mag(&[], &mag("5")).is_empty());
+    }
+
+    /// The exact expansion, one factor of 2 or 5 at a time.
+    fn f64_reference(v: f64) -> String {
+        let bits = v.to_bits();
+        let neg = (bits >> 63) != 0;
+        let exp = ((bits >> 52) & 0x7ff) as i32;
+        let frac = bits & ((1u64 << 52) - 1);
+        let (mant, e2) = if exp == 0 {
+            (frac, -1074)
+        } else {
+            (frac | (1u64 << 52), exp - 1075)
+        };
+        let mut m = mag_from_u128(u128::from(mant));
+        let scale = if e2 >= 0 {
+            for _ in 0..e2 {
+                m = mul_reference(&m, &[2]);
+            }
+            0
+        } else {
+            for _ in 0..-e2 {
+                m = mul_reference(&m, &[5]);
+            }
+            (-e2) as u32
+        };
+        BigDecimal::new(neg, m, scale).to_string()
+    }
+
+    #[test]
+    fn exact_doubles_match_the_one_factor_at_a_time_expansion() {
+        for v in [
+            0.1,
+            -0.1,
+            313.86 - 1.0,
+            1.0,
+            -2.5,
+            1e300,
+            -1.7976931348623157e308,
+            5e-324,
+            2.2250738585072014e-308,
+            123456789.125,
+            9007199254740993.0,
+        ] {
+            assert_eq!(
+                BigDecimal::from_f64_exact(v).unwrap().to_string(),
+                f64_reference(v),
+                "{v}"
+            );
+        }
+        assert_eq!(BigDecimal::from_f64_exact(0.0).unwrap().to_string(), "0");
+        assert!(BigDecimal::from_f64_exact(f64::NAN).is_none());
+        assert!(BigDecimal::from_f64_exact(f64::INFINITY).is_none());
+        assert_eq!(
+            BigDecimal::from_f64_exact(0.1).unwrap().to_string(),
+            "0.1000000000000000055511151231257827021181583404541015625"
+        );
     }
 }

@@ -25,6 +25,20 @@ pub(crate) struct Scratch<'a> {
     /// The document asking for an index, and how often it asked.
     pub index_doc: usize,
     pub index_requests: u32,
+    /// Values of [`Expr::Memo`] subexpressions of the current evaluation.
+    pub memo: Vec<MemoEntry<'a>>,
+    /// Bumped at each top-level evaluation and each variable binding: memo entries of an older
+    /// generation are stale.
+    pub memo_gen: u64,
+}
+
+/// The value of one memoized subexpression.
+pub(crate) struct MemoEntry<'a> {
+    id: u32,
+    gen: u64,
+    base: usize,
+    ctx: Option<XNode<'a>>,
+    value: Vec<Item<'a>>,
 }
 
 /// The focus: context item, position and size.
@@ -77,6 +91,7 @@ impl<'a, 's> Ev<'a, 's> {
         while sc.locals.len() < locals {
             sc.locals.push(Vec::new());
         }
+        sc.memo_gen += 1;
         Ev {
             vars,
             sc,
@@ -141,6 +156,33 @@ pub(crate) fn sort_dedup(v: &mut Vec<XNode<'_>>) {
     v.dedup_by_key(|n| n.key());
 }
 
+/// String equality that never calls `memcmp` for empty strings: an empty `Box<str>` has a
+/// dangling pointer, and some `memcmp` implementations (AVX-512 masked loads) take a slow
+/// fault-suppression assist on it, costing hundreds of nanoseconds per comparison.
+#[inline]
+pub(crate) fn str_eq(a: &str, b: &str) -> bool {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    // names of equal length mostly differ in their last byte: no call for those
+    x.len() == y.len() && (x.is_empty() || (x.last() == y.last() && x == y))
+}
+
+/// `fn:contains` on strings: a byte search for one-byte needles, no `memcmp` on empty ones.
+fn contains_str(s: &str, t: &str) -> bool {
+    match t.as_bytes() {
+        [] => true,
+        [b] => memchr::memchr(*b, s.as_bytes()).is_some(),
+        n => s.len() >= n.len() && memchr::memmem::find(s.as_bytes(), n).is_some(),
+    }
+}
+
+fn starts_with(s: &str, t: &str) -> bool {
+    t.is_empty() || s.get(..t.len()).is_some_and(|p| str_eq(p, t))
+}
+
+fn ends_with(s: &str, t: &str) -> bool {
+    t.is_empty() || (s.len() >= t.len() && s.get(s.len() - t.len()..).is_some_and(|p| str_eq(p, t)))
+}
+
 fn kind_matches(k: &KindTest, n: XNode<'_>) -> bool {
     match (k, n) {
         (KindTest::AnyNode, _) => true,
@@ -172,10 +214,10 @@ pub(crate) fn test_matches(test: &NodeTest, n: XNode<'_>, attribute_axis: bool) 
             }
             match test {
                 NodeTest::Name(ns, local, _, _) => {
-                    n.local_name() == &**local && n.namespace() == &**ns
+                    str_eq(n.local_name(), local) && str_eq(n.namespace(), ns)
                 }
-                NodeTest::NsWildcard(ns) => n.namespace() == &**ns,
-                NodeTest::LocalWildcard(local) => n.local_name() == &**local,
+                NodeTest::NsWildcard(ns) => str_eq(n.namespace(), ns),
+                NodeTest::LocalWildcard(local) => str_eq(n.local_name(), local),
                 _ => true,
             }
         }
@@ -400,6 +442,7 @@ impl<'a, 's> Ev<'a, 's> {
     }
 
     fn bind(&mut self, slot: usize, items: &[Item<'a>]) {
+        self.sc.memo_gen += 1;
         let idx = self.base + slot;
         while self.sc.locals.len() <= idx {
             self.sc.locals.push(Vec::new());
@@ -411,6 +454,7 @@ impl<'a, 's> Ev<'a, 's> {
     }
 
     fn bind_one(&mut self, slot: usize, item: Item<'a>) {
+        self.sc.memo_gen += 1;
         let idx = self.base + slot;
         while self.sc.locals.len() <= idx {
             self.sc.locals.push(Vec::new());
@@ -437,6 +481,58 @@ impl<'a, 's> Ev<'a, 's> {
             }
         }
         Ok(())
+    }
+
+    /// The memo key of the focus: the context node (`None` without a context item);
+    /// `Err(())` when the context item is atomic (not memoized).
+    fn memo_ctx(f: &Focus<'a>) -> Result<Option<XNode<'a>>, ()> {
+        match &f.item {
+            None => Ok(None),
+            Some(Item::Node(n)) => Ok(Some(*n)),
+            Some(_) => Err(()),
+        }
+    }
+
+    /// The memoized value of subexpression `id` for this focus, bindings and frame.
+    fn memo_lookup(&self, id: u32, ctx: Option<XNode<'a>>) -> Option<&[Item<'a>]> {
+        let (gen, base) = (self.sc.memo_gen, self.base);
+        self.sc
+            .memo
+            .iter()
+            .find(|m| m.id == id)
+            .filter(|m| m.gen == gen && m.base == base && m.ctx == ctx)
+            .map(|m| m.value.as_slice())
+    }
+
+    fn memo_store(&mut self, id: u32, ctx: Option<XNode<'a>>, value: &[Item<'a>]) {
+        let (gen, base) = (self.sc.memo_gen, self.base);
+        let memo = &mut self.sc.memo;
+        let pos = match memo.iter().position(|m| m.id == id) {
+            Some(p) => p,
+            None => {
+                if memo.len() >= 64 {
+                    memo.retain(|m| m.gen == gen);
+                    if memo.len() >= 64 {
+                        memo.clear();
+                    }
+                }
+                memo.push(MemoEntry {
+                    id,
+                    gen,
+                    base,
+                    ctx,
+                    value: Vec::new(),
+                });
+                memo.len() - 1
+            }
+        };
+        if let Some(m) = memo.get_mut(pos) {
+            m.gen = gen;
+            m.base = base;
+            m.ctx = ctx;
+            m.value.clear();
+            m.value.extend_from_slice(value);
+        }
     }
 
     /// Evaluates `e`, appending its items to `out`.
@@ -553,6 +649,18 @@ impl<'a, 's> Ev<'a, 's> {
             }
             Expr::UserCall(i, args) => self.user_call(*i, args, f, out)?,
             Expr::NameOnly(inner, _) => self.eval(inner, f, out)?,
+            Expr::Memo(inner, id) => {
+                let Ok(ctx) = Self::memo_ctx(f) else {
+                    return self.eval(inner, f, out);
+                };
+                if let Some(v) = self.memo_lookup(*id, ctx) {
+                    out.extend_from_slice(v);
+                    return Ok(());
+                }
+                let start = out.len();
+                self.eval(inner, f, out)?;
+                self.memo_store(*id, ctx, out.get(start..).unwrap_or_default());
+            }
             Expr::Cast(a, ty, opt) => {
                 match self.atom_opt(a, f, What::Text("the operand of 'cast as'"))? {
                     Some(v) => out.push(cast(&v, *ty)?),
@@ -584,6 +692,22 @@ impl<'a, 's> Ev<'a, 's> {
     /// Nodes of `e` (type error for atomic values), in document order.
     fn nodes_of(&mut self, e: &'a Expr, f: &Focus<'a>, out: &mut Vec<XNode<'a>>) -> R<()> {
         if let Expr::Path(p) = e {
+            if let (PathStart::Context, [step]) = (&p.start, p.steps.as_slice()) {
+                if let StepKind::Axis(axis, test) = &step.kind {
+                    // one axis step from the context node (e.g. the operands of `//(a | b)`):
+                    // straight into the node buffer, already in document order
+                    return match &f.item {
+                        Some(Item::Node(n)) => {
+                            self.axis_step(*axis, test, &step.preds, *n, out, false)
+                        }
+                        Some(_) => Err(err(
+                            "XPTY0020",
+                            "the context item for an axis step is not a node",
+                        )),
+                        None => Err(no_focus()),
+                    };
+                }
+            }
             let mut tmp = self.take();
             self.path(p, f, &mut tmp, false)?;
             for it in tmp.drain(..) {
@@ -718,9 +842,9 @@ impl<'a, 's> Ev<'a, 's> {
                 let s = self.str_arg(*b, args, 0, f)?;
                 let t = self.str_arg(*b, args, 1, f)?;
                 Ok(if *b == Builtin::StartsWith {
-                    s.starts_with(&*t)
+                    starts_with(&s, &t)
                 } else {
-                    s.ends_with(&*t)
+                    ends_with(&s, &t)
                 })
             }
             Expr::Call(b, args, rc) if b.single_valued(args.len()) => {
@@ -869,6 +993,25 @@ impl<'a, 's> Ev<'a, 's> {
                     return Ok(one);
                 }
             }
+            Expr::Memo(inner, id) => {
+                let Ok(ctx) = Self::memo_ctx(f) else {
+                    return self.eval_one(inner, f);
+                };
+                if let Some(v) = self.memo_lookup(*id, ctx) {
+                    return Ok(match v {
+                        [] => One::Empty,
+                        [x] => One::Item(x.clone()),
+                        more => One::Many(more.to_vec()),
+                    });
+                }
+                let r = self.eval_one(inner, f)?;
+                match &r {
+                    One::Empty => self.memo_store(*id, ctx, &[]),
+                    One::Item(x) => self.memo_store(*id, ctx, std::slice::from_ref(x)),
+                    One::Many(v) => self.memo_store(*id, ctx, v),
+                }
+                return Ok(r);
+            }
             Expr::Call(b, args, rc) if b.single_valued(args.len()) => {
                 return Ok(
                     match self.call(*b, args, rc.as_deref(), f, &mut Vec::new())? {
@@ -907,7 +1050,7 @@ impl<'a, 's> Ev<'a, 's> {
             (Axis::Attribute, NodeTest::Name(ns, local, _, _), XNode::Node(n)) => {
                 // attribute names are unique on an element
                 Ok(n.attributes()
-                    .find(|a| a.local_name() == &**local && a.namespace() == &**ns)
+                    .find(|a| str_eq(a.local_name(), local) && str_eq(a.namespace(), ns))
                     .map(XNode::Attr))
             }
             (Axis::Parent, _, _) => Ok(node.parent().filter(|p| test_matches(test, *p, false))),
@@ -948,7 +1091,8 @@ impl<'a, 's> Ev<'a, 's> {
                 }
                 let mut found = None;
                 for c in n.children() {
-                    if c.is_element() && c.local_name() == &**local && c.namespace() == &**ns {
+                    if c.is_element() && str_eq(c.local_name(), local) && str_eq(c.namespace(), ns)
+                    {
                         if found.is_some() {
                             return Err(());
                         }
@@ -1498,7 +1642,7 @@ impl<'a, 's> Ev<'a, 's> {
                     if *owner >= hi {
                         break;
                     }
-                    if a.namespace() == &**ns {
+                    if str_eq(a.namespace(), ns) {
                         buf.push(XNode::Attr(*a));
                     }
                 }
@@ -1932,14 +2076,14 @@ impl<'a, 's> Ev<'a, 's> {
                     Item::String(self.context_string(f)?)
                 } else {
                     let e = arg(args, 0)?;
-                    let mut tmp = self.take();
-                    self.eval(e, f, &mut tmp)?;
-                    let s = match tmp.as_slice() {
-                        [] => Str::Borrowed(""),
-                        [one] => one.string_value(),
-                        _ => return Err(too_many(&arg_desc(b, 0))),
+                    let s = match self.eval_one(e, f)? {
+                        One::Empty => Str::Borrowed(""),
+                        One::Item(one) => one.string_value(),
+                        One::Many(v) => {
+                            self.give(v);
+                            return Err(too_many(&arg_desc(b, 0)));
+                        }
                     };
-                    self.give(tmp);
                     Item::String(s)
                 }
             }
@@ -1987,11 +2131,9 @@ impl<'a, 's> Ev<'a, 's> {
                 let s = self.str_arg(b, args, 0, f)?;
                 let t = self.str_arg(b, args, 1, f)?;
                 Item::Boolean(match b {
-                    B::Contains => {
-                        t.is_empty() || memchr::memmem::find(s.as_bytes(), t.as_bytes()).is_some()
-                    }
-                    B::StartsWith => s.starts_with(&*t),
-                    _ => s.ends_with(&*t),
+                    B::Contains => contains_str(&s, &t),
+                    B::StartsWith => starts_with(&s, &t),
+                    _ => ends_with(&s, &t),
                 })
             }
             B::Substring => {
@@ -2002,7 +2144,10 @@ impl<'a, 's> Ev<'a, 's> {
                 } else {
                     None
                 };
-                Item::String(Str::from(functions::substring(&s, start, len)))
+                Item::String(match s {
+                    Str::Borrowed(whole) => Str::Borrowed(functions::substring(whole, start, len)),
+                    other => Str::copy_of(functions::substring(&other, start, len)),
+                })
             }
             B::SubstringBefore | B::SubstringAfter => {
                 let s = self.str_arg(b, args, 0, f)?;
@@ -2418,9 +2563,11 @@ impl<'a, 's> Ev<'a, 's> {
         (self.base, self.frame_end) = saved;
         r?;
         if let Some(ty) = &func.ret {
-            let produced: Vec<Item<'a>> = out.drain(start..).collect();
+            let mut produced = self.take();
+            produced.extend(out.drain(start..));
             let mut converted = convert(produced, ty, &func.name, usize::MAX)?;
             out.append(&mut converted);
+            self.give(converted);
         }
         Ok(())
     }
@@ -2541,9 +2688,27 @@ fn replace(re: &regex::Regex, s: &str, rep: &str) -> R<String> {
             _ => i += 1,
         }
     }
-    let groups = re.captures_len();
     let mut out = String::with_capacity(s.len());
     let mut last = 0;
+    if !rb.contains(&b'$') {
+        // no group references: plain matches (no capture groups to resolve)
+        let mut lit = String::with_capacity(rep.len());
+        let mut chars = rep.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => lit.extend(chars.next()),
+                c => lit.push(c),
+            }
+        }
+        for m in re.find_iter(s) {
+            out.push_str(s.get(last..m.start()).unwrap_or_default());
+            out.push_str(&lit);
+            last = m.end();
+        }
+        out.push_str(s.get(last..).unwrap_or_default());
+        return Ok(out);
+    }
+    let groups = re.captures_len();
     for caps in re.captures_iter(s) {
         let Some(m) = caps.get(0) else { continue };
         out.push_str(s.get(last..m.start()).unwrap_or_default());
@@ -2630,59 +2795,290 @@ pub(crate) fn matches_type(v: &[Item<'_>], t: &SequenceType) -> bool {
 /// XSLT/XPath function conversion rules (atomization, untypedAtomic cast, numeric promotion)
 /// followed by a type check.
 pub(crate) fn convert<'a>(
-    v: Vec<Item<'a>>,
+    mut v: Vec<Item<'a>>,
     t: &SequenceType,
     func: &str,
     arg: usize,
 ) -> R<Vec<Item<'a>>> {
-    let what = if arg == usize::MAX {
-        format!("the result of {func}")
-    } else {
-        format!("the {} argument of {func}()", ordinal(arg))
-    };
-    let v = match &t.item {
-        ItemType::Atomic(a) => {
-            let mut out = Vec::with_capacity(v.len());
-            for it in v {
-                let x = match it.atomize() {
-                    Item::Untyped(s)
-                        if *a != AtomicType::AnyAtomic && *a != AtomicType::Untyped =>
-                    {
-                        cast(&Item::Untyped(s), *a)?
-                    }
-                    x => x,
-                };
-                let x = match (a, &x) {
-                    (AtomicType::Double, n) if n.is_numeric() => {
-                        Item::Double(n.num_f64().unwrap_or(f64::NAN))
-                    }
-                    _ => x,
-                };
-                if !atomic_instance(&x, *a) {
-                    return Err(err(
-                        "XPTY0004",
-                        format!(
-                            "required item type of {what} is {}; supplied value has item type {}",
-                            a.name(),
-                            x.type_name()
-                        ),
-                    ));
-                }
-                out.push(x);
-            }
-            out
+    // the description is only formatted for an error
+    let what = || {
+        if arg == usize::MAX {
+            format!("the result of {func}")
+        } else {
+            format!("the {} argument of {func}()", ordinal(arg))
         }
-        _ => v,
     };
+    if let ItemType::Atomic(a) = &t.item {
+        for it in v.iter_mut() {
+            let x = match it.atomize() {
+                Item::Untyped(s) if *a != AtomicType::AnyAtomic && *a != AtomicType::Untyped => {
+                    cast(&Item::Untyped(s), *a)?
+                }
+                x => x,
+            };
+            let x = match (a, &x) {
+                (AtomicType::Double, n) if n.is_numeric() => {
+                    Item::Double(n.num_f64().unwrap_or(f64::NAN))
+                }
+                _ => x,
+            };
+            if !atomic_instance(&x, *a) {
+                return Err(err(
+                    "XPTY0004",
+                    format!(
+                        "required item type of {} is {}; supplied value has item type {}",
+                        what(),
+                        a.name(),
+                        x.type_name()
+                    ),
+                ));
+            }
+            *it = x;
+        }
+    }
     if !matches_type(&v, t) {
         let msg = if v.is_empty() {
-            format!("an empty sequence is not allowed as {what}")
+            format!("an empty sequence is not allowed as {}", what())
         } else if v.len() > 1 {
-            format!("a sequence of more than one item is not allowed as {what}")
+            format!(
+                "a sequence of more than one item is not allowed as {}",
+                what()
+            )
         } else {
-            format!("{what} does not match its declared type")
+            format!("{} does not match its declared type", what())
         };
         return Err(err("XPTY0004", msg));
     }
     Ok(v)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::xpath::{DynamicContext, StaticContext, XPath};
+
+    const DOC: &str = r#"<i:Invoice xmlns:i="urn:i" xmlns:c="urn:c"><c:Line id="1"><c:Qty>3</c:Qty></c:Line><c:Line id="2"><c:Qty>1.5</c:Qty></c:Line><c:Line id="3"><c:Qty>abc</c:Qty></c:Line></i:Invoice>"#;
+
+    fn compile(expr: &str) -> XPath {
+        let mut c = StaticContext::new();
+        c.bind_namespace("i", "urn:i");
+        c.bind_namespace("c", "urn:c");
+        XPath::compile(expr, &c).unwrap()
+    }
+
+    fn memos(e: &Expr) -> usize {
+        let mut n = usize::from(matches!(e, Expr::Memo(..)));
+        e.children(&mut |c| n += memos(c));
+        n
+    }
+
+    /// The value as a string (or the error code), evaluated twice on one context (the second
+    /// time with a warm memo table).
+    fn run(expr: &str) -> (usize, String) {
+        let doc = Document::parse_default(DOC.as_bytes()).unwrap();
+        let x = compile(expr);
+        let mut d = DynamicContext::for_document(&doc);
+        d.index_document(&doc);
+        let first = x.evaluate_string(&mut d).map_err(|e| e.code.to_string());
+        let second = x.evaluate_string(&mut d).map_err(|e| e.code.to_string());
+        assert_eq!(first, second, "{expr}");
+        (
+            memos(&x.expr),
+            first.unwrap_or_else(|e| format!("error {e}")),
+        )
+    }
+
+    #[track_caller]
+    fn check(expr: &str, memoized: bool, expected: &str) {
+        let (n, v) = run(expr);
+        assert_eq!(v, expected, "{expr}");
+        assert_eq!(n > 0, memoized, "{expr}: {n} memoized subexpressions");
+    }
+
+    #[test]
+    fn repeated_subexpressions_are_memoized_without_changing_values() {
+        // the same subexpression under different bindings of the range variable
+        check(
+            "for $l in //c:Line return (concat($l/c:Qty, '!'), concat($l/c:Qty, '!'))",
+            true,
+            "3! 3! 1.5! 1.5! abc! abc!",
+        );
+        check("every $l in //c:Line satisfies concat($l/@id, '-', $l/c:Qty) = concat($l/@id, '-', $l/c:Qty)", true, "true");
+        check("some $l in //c:Line satisfies (string-length(concat($l/c:Qty, '')) = 3 and string-length(concat($l/c:Qty, '')) = 3)", true, "true");
+        // empty values
+        check(
+            "(//c:Line[9]/c:Qty/xs:decimal(.), //c:Line[9]/c:Qty/xs:decimal(.), 'x')",
+            true,
+            "x",
+        );
+        check(
+            "count((//c:Line[9]/c:Qty/xs:decimal(.), //c:Line[9]/c:Qty/xs:decimal(.)))",
+            true,
+            "0",
+        );
+        // several values
+        check(
+            "(//c:Line/@id/xs:integer(.), //c:Line/@id/xs:integer(.))",
+            true,
+            "1 2 3 1 2 3",
+        );
+        // errors are raised where they happen, and not remembered
+        check("(xs:decimal(concat(//c:Line[3]/c:Qty, '')) + 1, xs:decimal(concat(//c:Line[3]/c:Qty, '')) + 1)", true, "error FORG0001");
+        check("if (false()) then xs:decimal(concat(//c:Line[3]/c:Qty, '')) else xs:decimal(concat(//c:Line[1]/c:Qty, '')) + xs:decimal(concat(//c:Line[1]/c:Qty, ''))", true, "6");
+        // the focus changes inside predicates and steps: not memoized there
+        check(
+            "//c:Line[concat(c:Qty, '!') = concat(c:Qty, '!')]/@id/string()",
+            false,
+            "1 2 3",
+        );
+        check(
+            "//c:Line/(concat(c:Qty, '!'), concat(c:Qty, '!'))",
+            false,
+            "3! 3! 1.5! 1.5! abc! abc!",
+        );
+        // position() and last() are not memoized
+        check("string-join(for $x in (1, 2) return (string(position() + 1), string(position() + 1)), '')", false, "2222");
+    }
+
+    #[test]
+    fn unions_of_single_steps() {
+        assert_eq!(
+            run("//(c:Line|c:Qty)/name()").1,
+            "c:Line c:Qty c:Line c:Qty c:Line c:Qty"
+        );
+        assert_eq!(run("//(c:Nope|c:Qty)/string()").1, "3 1.5 abc");
+        assert_eq!(run("count(//c:Line/(c:Qty|@id|c:Qty))").1, "6");
+        assert_eq!(
+            run("//c:Line[2]/(preceding-sibling::c:Line|following-sibling::c:Line)/@id/string()").1,
+            "1 3"
+        );
+        assert_eq!(
+            run("//c:Line[2]/(ancestor::*|c:Qty)/name()").1,
+            "i:Invoice c:Qty"
+        );
+        assert_eq!(
+            run("//c:Line/(c:Qty[. = 'abc']|c:Qty[xs:decimal(.) > 2])/string()").1,
+            "error FORG0001"
+        );
+        assert_eq!(
+            run("//c:Line/(c:Qty[xs:decimal(.) > 2]|c:Qty[. = 'abc'])/string()").1,
+            "error FORG0001"
+        );
+        assert_eq!(run("(1, 2)/(c:Qty|c:Line)").1, "error XPTY0019");
+        assert_eq!(run("(1, 2)[c:Qty | c:Line]").1, "error XPTY0020");
+    }
+
+    #[test]
+    fn string_of_zero_one_or_more_items() {
+        assert_eq!(run("string(())").1, "");
+        assert_eq!(run("string(//c:Line[2]/c:Qty)").1, "1.5");
+        assert_eq!(run("string(12 - 55)").1, "-43");
+        assert_eq!(run("string(//c:Line[9])").1, "");
+        assert_eq!(run("string(//c:Qty)").1, "error XPTY0004");
+        assert_eq!(run("string((1, 2))").1, "error XPTY0004");
+    }
+
+    #[test]
+    fn code_list_shape_is_kept_when_the_needle_repeats() {
+        let e = "contains(' A B ', concat(' ', normalize-space(string(//c:Line[1]/c:Qty)), ' ')) or contains(' 3 B ', concat(' ', normalize-space(string(//c:Line[1]/c:Qty)), ' '))";
+        assert_eq!(run(e).1, "true");
+    }
+
+    #[test]
+    fn string_helpers_agree_with_std() {
+        let empty: Box<str> = "".into();
+        let words = ["", "a", "ab", "abc", "bc", "é", "aé", "éa", " ", "a b"];
+        for a in words.iter().copied().chain([&*empty]) {
+            for b in words.iter().copied().chain([&*empty]) {
+                assert_eq!(str_eq(a, b), a == b, "{a:?} {b:?}");
+                assert_eq!(contains_str(a, b), a.contains(b), "{a:?} {b:?}");
+                assert_eq!(starts_with(a, b), a.starts_with(b), "{a:?} {b:?}");
+                assert_eq!(ends_with(a, b), a.ends_with(b), "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn integers_format_like_display() {
+        for v in [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            12345,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ] {
+            assert_eq!(&*Str::of_i64(v), v.to_string());
+        }
+    }
+
+    /// `fn:substring` as specified: the characters at positions p with round(start) <= p <
+    /// round(start) + round(len).
+    fn substring_reference(s: &str, start: f64, len: Option<f64>) -> String {
+        let rs = functions::xpath_round(start);
+        let end = len.map_or(f64::INFINITY, |l| rs + functions::xpath_round(l));
+        s.chars()
+            .enumerate()
+            .filter(|(i, _)| {
+                let p = (*i + 1) as f64;
+                p >= rs && p < end
+            })
+            .map(|(_, c)| c)
+            .collect()
+    }
+
+    #[test]
+    fn substring_borrows_the_same_characters() {
+        let nums = [
+            f64::NAN,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            -1.0,
+            0.0,
+            0.5,
+            1.0,
+            1.5,
+            2.0,
+            3.0,
+            4.49,
+            10.0,
+        ];
+        for s in ["", "a", "abc", "DE75 5121", "äöü€x"] {
+            for st in nums {
+                assert_eq!(
+                    functions::substring(s, st, None),
+                    substring_reference(s, st, None)
+                );
+                for l in nums {
+                    assert_eq!(
+                        functions::substring(s, st, Some(l)),
+                        substring_reference(s, st, Some(l)),
+                        "{s:?} {st} {l}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn replace_without_group_references_matches_the_general_path() {
+        let re = regex::Regex::new("([ \\n\\r\\t])").unwrap();
+        assert_eq!(replace(&re, "DE75 5121 0800", "").unwrap(), "DE7551210800");
+        assert_eq!(replace(&re, " a b ", "\\$").unwrap(), "$a$b$");
+        assert_eq!(replace(&re, " a b ", "\\\\").unwrap(), "\\a\\b\\");
+        assert_eq!(replace(&re, " a b ", "€").unwrap(), "€a€b€");
+        assert_eq!(replace(&re, " a b ", "[$1]").unwrap(), "[ ]a[ ]b[ ]");
+        assert_eq!(replace(&re, "ab", "-").unwrap(), "ab");
+        assert!(replace(&re, "a b", "\\x").is_err());
+        assert!(replace(&re, "a b", "$").is_err());
+        let doc = Document::parse_default(DOC.as_bytes()).unwrap();
+        let x = compile("replace('a b  c', '\\s+', '\\$'), replace('a b', '(a) (b)', '$2$1')");
+        let mut d = DynamicContext::for_document(&doc);
+        assert_eq!(x.evaluate_string(&mut d).unwrap(), "a$b$c ba");
+    }
 }

@@ -263,25 +263,32 @@ pub(crate) fn xpath_round(d: f64) -> f64 {
 }
 
 /// `fn:substring` on characters.
-pub(crate) fn substring(s: &str, start: f64, len: Option<f64>) -> String {
+pub(crate) fn substring(s: &str, start: f64, len: Option<f64>) -> &str {
     let rs = xpath_round(start);
     let end = match len {
         Some(l) => rs + xpath_round(l),
         None => f64::INFINITY,
     };
     if rs.is_nan() || end.is_nan() {
-        return String::new();
+        return "";
     }
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
+    // byte offsets of the first character at position >= rs and of the first at position >= end
+    let mut from = None;
+    let mut to = s.len();
+    for (i, (at, _)) in s.char_indices().enumerate() {
         let p = (i + 1) as f64;
-        if p >= rs && p < end {
-            out.push(c);
-        } else if p >= end {
+        if p >= end {
+            to = at;
             break;
         }
+        if from.is_none() && p >= rs {
+            from = Some(at);
+        }
     }
-    out
+    match from {
+        Some(a) => s.get(a..to).unwrap_or_default(),
+        None => "",
+    }
 }
 
 /// `fn:translate`.

@@ -112,7 +112,7 @@ impl<'a> DocIndex<'a> {
             let key = if p == last.0 && last.1 != 0 {
                 last.1
             } else {
-                let k = match namespaces.iter().position(|x| *x == ns) {
+                let k = match namespaces.iter().position(|x| super::eval::str_eq(x, ns)) {
                     Some(i) => i + 1,
                     None => {
                         namespaces.push(ns);
@@ -217,7 +217,7 @@ impl<'a> DocIndex<'a> {
             return self
                 .namespaces
                 .iter()
-                .position(|d| *d == ns)
+                .position(|d| super::eval::str_eq(d, ns))
                 .map_or(0, |i| i + 1);
         }
         let slot = id as usize;
@@ -230,7 +230,7 @@ impl<'a> DocIndex<'a> {
                 let k = self
                     .namespaces
                     .iter()
-                    .position(|d| *d == ns)
+                    .position(|d| super::eval::str_eq(d, ns))
                     .map_or(0, |i| i + 1);
                 if let Some(c) = self.ns_cache.get_mut(slot) {
                     *c = k;

@@ -393,10 +393,11 @@ impl<'s, 'c> Parser<'s, 'c> {
 
     /// Parses the whole input as one expression.
     pub(crate) fn parse_all(&mut self) -> PResult<Expr> {
-        let e = self.expr()?;
+        let mut e = self.expr()?;
         if self.peek() != T::Eof {
             return Err(self.error(format!("unexpected {}", self.describe())));
         }
+        memoize_repeated(&mut e);
         Ok(e)
     }
 
@@ -1289,6 +1290,197 @@ fn code_list_tokens(
         set.insert(Box::<str>::from(t));
     }
     Some(set)
+}
+
+/// True for the kinds of expression that may be wrapped in [`Expr::Memo`]: value computations
+/// (function calls, arithmetic, casts, paths ending in an expression step). They are wrapped
+/// when their value depends only on the context node, the variables in scope and the frame:
+/// no `position()`/`last()`, no name of the context (that has its own cache), no bindings or
+/// user functions inside (see `memoize_repeated`).
+fn memo_kind(e: &Expr) -> bool {
+    match e {
+        Expr::Call(b, args, _) => {
+            b.single_valued(args.len())
+                && !matches!(
+                    b,
+                    Builtin::Exists
+                        | Builtin::Empty
+                        | Builtin::Not
+                        | Builtin::Boolean
+                        | Builtin::True
+                        | Builtin::False
+                        | Builtin::Position
+                        | Builtin::Last
+                        | Builtin::Error
+                        // booleans: cheap to recompute, and their keys would print code lists
+                        | Builtin::Contains
+                        | Builtin::StartsWith
+                        | Builtin::EndsWith
+                        | Builtin::Matches
+                )
+        }
+        Expr::Arith(..) | Expr::Cast(..) => true,
+        Expr::Path(p) => p
+            .steps
+            .last()
+            .is_some_and(|s| matches!(s.kind, StepKind::Expr(_))),
+        _ => false,
+    }
+}
+
+/// The structural identity of a subexpression (its compiled form).
+fn memo_key(e: &Expr) -> String {
+    format!("{e:?}")
+}
+
+/// Visits the direct sub-expressions with whether each is evaluated with the same focus as `e`
+/// (path steps and predicates are not).
+fn children_focus_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr, bool)) {
+    match e {
+        Expr::Path(p) => {
+            if let PathStart::Expr(x) = &mut p.start {
+                f(x, true);
+            }
+            for s in &mut p.steps {
+                if let StepKind::Expr(x) = &mut s.kind {
+                    f(x, false);
+                }
+                for pr in &mut s.preds {
+                    f(&mut pr.expr, false);
+                }
+            }
+        }
+        Expr::Filter(x, preds) => {
+            f(x, true);
+            for p in preds {
+                f(&mut p.expr, false);
+            }
+        }
+        // the code-list fast path reads the shape of `concat(' ', x, ' ')`: keep it
+        Expr::Call(Builtin::Contains, args, Some(x)) if x.tokens.is_some() => {
+            for (i, a) in args.iter_mut().enumerate() {
+                if i == 1 {
+                    a.children_mut(&mut |c| f(c, true));
+                } else {
+                    f(a, true);
+                }
+            }
+        }
+        _ => e.children_mut(&mut |c| f(c, true)),
+    }
+}
+
+/// Wraps the candidate subexpressions that occur more than once in `e` at the focus of the
+/// whole expression (not inside path steps or predicates, whose focus changes from node to
+/// node) in [`Expr::Memo`] (one id per distinct subexpression), so that evaluating the second
+/// occurrence with the same context node and bindings reuses the value of the first.
+pub(crate) fn memoize_repeated(e: &mut Expr) {
+    use std::collections::HashMap;
+    /// A cheap necessary condition for two subexpressions to be equal (size, kind, function or
+    /// operator), so that the full structural key is only built for possible repeats.
+    type PreKey = (usize, &'static str, u32);
+    type Seen = HashMap<String, (u32, u32)>;
+    /// One bottom-up pass: the pre-key of every node at the whole expression's focus (in
+    /// pre-order, `None` for non-candidates), returning the node's size and whether it reads
+    /// the position, the context's name, binds variables or calls user functions.
+    fn visit(
+        e: &mut Expr,
+        top: bool,
+        keys: &mut Vec<Option<PreKey>>,
+        pre: &mut HashMap<PreKey, u32>,
+    ) -> (usize, bool) {
+        let slot = keys.len();
+        keys.push(None);
+        let mut weight = 1;
+        if let Expr::Path(p) = &*e {
+            weight += p.steps.len();
+        }
+        let mut blocked = match &*e {
+            Expr::Call(Builtin::Position | Builtin::Last, _, _) => true,
+            Expr::Call(Builtin::Name | Builtin::LocalName | Builtin::NamespaceUri, args, _) => {
+                args.is_empty()
+            }
+            Expr::For { .. } | Expr::Quantified { .. } | Expr::UserCall(..) => true,
+            _ => false,
+        };
+        children_focus_mut(e, &mut |c, same| {
+            let (w, b) = visit(c, top && same, keys, pre);
+            weight += w;
+            blocked |= b;
+        });
+        if top && !blocked && weight >= 4 && memo_kind(e) {
+            let k = match &*e {
+                Expr::Call(b, args, _) => (weight, b.name(), args.len() as u32),
+                Expr::Arith(op, _, _) => (weight, "arith", *op as u32),
+                Expr::Cast(_, ty, _) => (weight, ty.name(), 0),
+                Expr::Path(p) => (weight, "path", p.steps.len() as u32),
+                _ => (weight, "", 0),
+            };
+            *pre.entry(k).or_insert(0) += 1;
+            if let Some(s) = keys.get_mut(slot) {
+                *s = Some(k);
+            }
+        }
+        (weight, blocked)
+    }
+    /// The full key of the node at pre-order position `*at` when its pre-key repeats.
+    fn key(
+        e: &Expr,
+        at: &mut usize,
+        keys: &[Option<PreKey>],
+        pre: &HashMap<PreKey, u32>,
+    ) -> Option<String> {
+        let k = keys.get(*at).copied().flatten();
+        *at += 1;
+        let k = k?;
+        (pre.get(&k).copied().unwrap_or(0) > 1).then(|| memo_key(e))
+    }
+    fn count(
+        e: &mut Expr,
+        at: &mut usize,
+        keys: &[Option<PreKey>],
+        pre: &HashMap<PreKey, u32>,
+        seen: &mut Seen,
+    ) {
+        if let Some(k) = key(e, at, keys, pre) {
+            seen.entry(k).or_insert((0, 0)).0 += 1;
+        }
+        children_focus_mut(e, &mut |c, _| count(c, at, keys, pre, seen));
+    }
+    fn wrap(
+        e: &mut Expr,
+        at: &mut usize,
+        keys: &[Option<PreKey>],
+        pre: &HashMap<PreKey, u32>,
+        seen: &mut Seen,
+    ) {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+        let mut id = None;
+        if let Some((n, i)) = key(e, at, keys, pre).and_then(|k| seen.get_mut(&k)) {
+            if *n > 1 {
+                if *i == 0 {
+                    *i = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                id = Some(*i);
+            }
+        }
+        children_focus_mut(e, &mut |c, _| wrap(c, at, keys, pre, seen));
+        if let Some(id) = id {
+            let inner = std::mem::replace(e, Expr::Seq(Vec::new()));
+            *e = Expr::Memo(Box::new(inner), id);
+        }
+    }
+    let mut keys = Vec::new();
+    let mut pre = HashMap::new();
+    visit(e, true, &mut keys, &mut pre);
+    if !pre.values().any(|n| *n > 1) {
+        return;
+    }
+    let mut seen = Seen::new();
+    count(e, &mut 0, &keys, &pre, &mut seen);
+    if seen.values().any(|(n, _)| *n > 1) {
+        wrap(e, &mut 0, &keys, &pre, &mut seen);
+    }
 }
 
 fn is_keyword_start(n: &str, next: T<'_>) -> bool {

@@ -3,7 +3,6 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::fmt::Write as _;
 use std::rc::Rc;
 
 use rust_decimal::Decimal;
@@ -63,50 +62,47 @@ impl std::ops::Deref for Str<'_> {
 }
 
 impl Str<'_> {
-    /// A string from formatted output, inline when short.
-    pub(crate) fn from_fmt(args: std::fmt::Arguments<'_>) -> Self {
-        struct Buf {
-            len: usize,
-            buf: [u8; 22],
-            overflow: Option<String>,
+    /// A copy of `s`, inline when short.
+    pub(crate) fn copy_of(s: &str) -> Self {
+        match InlineStr::new(s) {
+            Some(i) => Str::Inline(i),
+            None => Str::Owned(Rc::from(s)),
         }
-        impl std::fmt::Write for Buf {
-            fn write_str(&mut self, s: &str) -> std::fmt::Result {
-                if let Some(o) = &mut self.overflow {
-                    o.push_str(s);
-                    return Ok(());
-                }
-                let end = self.len + s.len();
-                match self.buf.get_mut(self.len..end) {
-                    Some(dst) => {
-                        dst.copy_from_slice(s.as_bytes());
-                        self.len = end;
-                    }
-                    None => {
-                        let mut o = String::from(
-                            std::str::from_utf8(self.buf.get(..self.len).unwrap_or_default())
-                                .unwrap_or_default(),
-                        );
-                        o.push_str(s);
-                        self.overflow = Some(o);
-                    }
-                }
-                Ok(())
+    }
+
+    /// The decimal form of an integer (always inline: at most 20 bytes).
+    pub(crate) fn of_i64(v: i64) -> Self {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut u = v.unsigned_abs();
+        loop {
+            at -= 1;
+            if let Some(d) = digits.get_mut(at) {
+                *d = b'0' + (u % 10) as u8;
+            }
+            u /= 10;
+            if u == 0 || at == 0 {
+                break;
             }
         }
-        let mut b = Buf {
-            len: 0,
-            buf: [0; 22],
-            overflow: None,
-        };
-        let _ = std::fmt::Write::write_fmt(&mut b, args);
-        match b.overflow {
-            Some(o) => Str::Owned(Rc::from(o)),
-            None => Str::Inline(InlineStr {
-                len: b.len as u8,
-                buf: b.buf,
-            }),
+        let mut buf = [0u8; 22];
+        let mut len = 0;
+        if v < 0 {
+            if let Some(b) = buf.first_mut() {
+                *b = b'-';
+            }
+            len = 1;
         }
+        for d in digits.get(at..).unwrap_or_default() {
+            if let Some(slot) = buf.get_mut(len) {
+                *slot = *d;
+            }
+            len += 1;
+        }
+        Str::Inline(InlineStr {
+            len: len as u8,
+            buf,
+        })
     }
 }
 
@@ -713,7 +709,7 @@ impl<'a> Item<'a> {
             Item::Node(n) => n.string_value(),
             Item::Untyped(s) | Item::String(s) => s.clone(),
             Item::Boolean(b) => Str::Borrowed(if *b { "true" } else { "false" }),
-            Item::Integer(i) => Str::from_fmt(format_args!("{i}")),
+            Item::Integer(i) => Str::of_i64(*i),
             Item::Decimal(d) => Str::from(format_decimal(d)),
             Item::Double(d) => Str::from(format_double(*d)),
             Item::BigInteger(b) | Item::BigDecimal(b) => Str::from(b.to_string()),
@@ -724,9 +720,7 @@ impl<'a> Item<'a> {
     /// Appends the string value to `out` (no intermediate allocation for numbers).
     pub(crate) fn push_str(&self, out: &mut String) {
         match self {
-            Item::Integer(i) => {
-                let _ = write!(out, "{i}");
-            }
+            Item::Integer(i) => out.push_str(&Str::of_i64(*i)),
             other => out.push_str(&other.string_value()),
         }
     }
@@ -757,6 +751,15 @@ impl<'a> Item<'a> {
         match self {
             Item::Integer(i) => Some((i128::from(*i), 0)),
             Item::Decimal(d) => Some((d.mantissa(), d.scale())),
+            _ => None,
+        }
+    }
+
+    /// The value of an integer that fits `i128`.
+    fn int_i128(&self) -> Option<i128> {
+        match self {
+            Item::Integer(i) => Some(i128::from(*i)),
+            Item::BigInteger(b) => b.to_i128().filter(|(_, s)| *s == 0).map(|(m, _)| m),
             _ => None,
         }
     }
@@ -872,7 +875,7 @@ pub(crate) fn cast<'a>(v: &Item<'a>, ty: AtomicType) -> R<Item<'a>> {
             Item::Boolean(b) => Item::Integer(i64::from(*b)),
             Item::Integer(_) | Item::BigInteger(_) => v.clone(),
             Item::Decimal(d) => {
-                let t = d.mantissa() / pow10(d.scale()).unwrap_or(1);
+                let (t, _) = div_rem_trunc(d.mantissa(), pow10(d.scale()).unwrap_or(1));
                 match i64::try_from(t) {
                     Ok(i) => Item::Integer(i),
                     Err(_) => big_item(BigDecimal::from_i128(t, 0), true),
@@ -946,8 +949,9 @@ impl CmpOp {
 /// String comparison by codepoints (equality tests compare lengths first).
 fn cmp_str(op: CmpOp, a: &str, b: &str) -> bool {
     match op {
-        CmpOp::Eq => a.len() == b.len() && a.as_bytes() == b.as_bytes(),
-        CmpOp::Ne => a.len() != b.len() || a.as_bytes() != b.as_bytes(),
+        // (no `memcmp` on empty strings: see `eval::str_eq`)
+        CmpOp::Eq => a.len() == b.len() && (a.is_empty() || a.as_bytes() == b.as_bytes()),
+        CmpOp::Ne => a.len() != b.len() || (!a.is_empty() && a.as_bytes() != b.as_bytes()),
         _ => op.test(a.cmp(b)),
     }
 }
@@ -975,6 +979,18 @@ fn cmp_numeric(op: CmpOp, a: &Item<'_>, b: &Item<'_>) -> bool {
         (Item::Decimal(x), Item::Decimal(y)) => op.test(x.cmp(y)),
         (Item::Integer(x), Item::Decimal(y)) => op.test(Decimal::from(*x).cmp(y)),
         (Item::Decimal(x), Item::Integer(y)) => op.test(x.cmp(&Decimal::from(*y))),
+        // big values are compared in place (no copy of their digits)
+        (Item::BigInteger(x) | Item::BigDecimal(x), Item::BigInteger(y) | Item::BigDecimal(y)) => {
+            op.test(x.cmp_value(y))
+        }
+        (Item::BigInteger(x) | Item::BigDecimal(x), other) => match other.num_big() {
+            Some(y) => op.test(x.cmp_value(&y)),
+            None => false,
+        },
+        (other, Item::BigInteger(y) | Item::BigDecimal(y)) => match other.num_big() {
+            Some(x) => op.test(x.cmp_value(y)),
+            None => false,
+        },
         _ => match (a.num_big(), b.num_big()) {
             (Some(x), Some(y)) => op.test(x.cmp_value(&y)),
             _ => false,
@@ -1136,6 +1152,24 @@ pub(crate) fn arith<'a>(op: ArithOp, a: &Item<'a>, b: &Item<'a>) -> R<Item<'a>> 
                 return Ok(Item::Integer(r));
             }
         }
+        // integers of up to 38 digits (e.g. a 30-digit IBAN number `mod 97`): i128
+        if let (Some(x), Some(y)) = (a.int_i128(), b.int_i128()) {
+            let r = match op {
+                ArithOp::Add => x.checked_add(y),
+                ArithOp::Sub => x.checked_sub(y),
+                ArithOp::Mul => x.checked_mul(y),
+                ArithOp::IDiv | ArithOp::Mod if y == 0 => return Err(div_by_zero()),
+                ArithOp::IDiv => x.checked_div(y),
+                ArithOp::Mod => x.checked_rem(y),
+                ArithOp::Div => None,
+            };
+            if let Some(r) = r {
+                return Ok(match i64::try_from(r) {
+                    Ok(v) => Item::Integer(v),
+                    Err(_) => Item::BigInteger(Rc::new(BigDecimal::from_i128(r, 0))),
+                });
+            }
+        }
         return big_arith(op, a, b, true);
     }
     // decimal arithmetic (also integer div integer)
@@ -1175,17 +1209,10 @@ fn small_decimal<'a>(op: ArithOp, ma: i128, sa: u32, mb: i128, sb: u32) -> R<Opt
             let Some(num) = align(ma, sa, s + sb) else {
                 return Ok(None);
             };
-            let (Some(mut q), Some(r)) = (num.checked_div(mb), num.checked_rem(mb)) else {
+            let Some(q) = div_half_down(num, mb) else {
                 return Ok(None);
             };
-            if r.unsigned_abs() * 2 > mb.unsigned_abs() {
-                q += if (num < 0) != (mb < 0) { -1 } else { 1 };
-            }
-            let (mut q, mut s) = (q, s);
-            while s > 0 && q % 10 == 0 {
-                q /= 10;
-                s -= 1;
-            }
+            let (q, s) = strip_zeros(q, s);
             Some(dec_item(dec_from_parts(q, s)))
         }
         ArithOp::IDiv | ArithOp::Mod => {
@@ -1212,6 +1239,64 @@ fn small_decimal<'a>(op: ArithOp, ma: i128, sa: u32, mb: i128, sb: u32) -> R<Opt
             }
         }
     })
+}
+
+/// `(n / d, n % d)` truncated towards zero like `i128`'s operators (`d > 0`), in machine words
+/// when both fit a `u64`.
+fn div_rem_trunc(n: i128, d: i128) -> (i128, i128) {
+    match (u64::try_from(n.unsigned_abs()), u64::try_from(d)) {
+        (Ok(x), Ok(y)) if y > 0 => {
+            let (q, r) = (i128::from(x / y), i128::from(x % y));
+            if n < 0 {
+                (-q, -r)
+            } else {
+                (q, r)
+            }
+        }
+        _ => (n / d.max(1), n % d.max(1)),
+    }
+}
+
+/// `n / d` rounded half towards zero (`d` ≠ 0); `None` on overflow. Machine-word division
+/// when both fit a `u64` (i128 division is a slow library call).
+fn div_half_down(n: i128, d: i128) -> Option<i128> {
+    let neg = (n < 0) != (d < 0);
+    let (q, r, dm) = match (
+        u64::try_from(n.unsigned_abs()),
+        u64::try_from(d.unsigned_abs()),
+    ) {
+        (Ok(x), Ok(y)) => (u128::from(x / y), u128::from(x % y), u128::from(y)),
+        _ => {
+            let q = n.checked_div(d)?;
+            let r = n.checked_rem(d)?;
+            (q.unsigned_abs(), r.unsigned_abs(), d.unsigned_abs())
+        }
+    };
+    let q = if r * 2 > dm { q + 1 } else { q };
+    let q = i128::try_from(q).ok()?;
+    Some(if neg { -q } else { q })
+}
+
+/// Removes trailing decimal zeros of `q × 10^-s` while `s > 0` (zero becomes `(0, 0)`).
+fn strip_zeros(q: i128, mut s: u32) -> (i128, u32) {
+    if let Ok(mut v) = u64::try_from(q.unsigned_abs()) {
+        while s >= 8 && v % 100_000_000 == 0 {
+            v /= 100_000_000;
+            s -= 8;
+        }
+        while s > 0 && v % 10 == 0 {
+            v /= 10;
+            s -= 1;
+        }
+        let m = i128::from(v);
+        return (if q < 0 { -m } else { m }, s);
+    }
+    let mut q = q;
+    while s > 0 && q % 10 == 0 {
+        q /= 10;
+        s -= 1;
+    }
+    (q, s)
 }
 
 fn big_arith<'a>(op: ArithOp, a: &Item<'a>, b: &Item<'a>, integer: bool) -> R<Item<'a>> {
@@ -1303,8 +1388,7 @@ pub(crate) fn round<'a>(v: &Item<'a>, mode: Rounding) -> R<Item<'a>> {
                         *d
                     } else {
                         let p = pow10(s).unwrap_or(1);
-                        let t = m / p;
-                        let r = m % p;
+                        let (t, r) = div_rem_trunc(m, p);
                         let half = p / 2;
                         let q = if m >= 0 {
                             if r >= half {
@@ -1373,4 +1457,136 @@ pub(crate) fn round<'a>(v: &Item<'a>, mode: Rounding) -> R<Item<'a>> {
             ))
         }
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    const VALUES: [i128; 14] = [
+        0,
+        1,
+        -1,
+        5,
+        -5,
+        7,
+        10,
+        -70_000_000_000_000_000,
+        123_456_789_000,
+        u64::MAX as i128,
+        -(u64::MAX as i128),
+        u64::MAX as i128 + 1,
+        i128::MAX,
+        i128::MIN + 1,
+    ];
+
+    #[test]
+    fn machine_word_division_agrees_with_i128() {
+        for n in VALUES {
+            for d in VALUES {
+                if d == 0 {
+                    continue;
+                }
+                // reference: the former i128 code
+                let reference = n.checked_div(d).zip(n.checked_rem(d)).and_then(|(q, r)| {
+                    let step = if (n < 0) != (d < 0) { -1 } else { 1 };
+                    if r.unsigned_abs() * 2 > d.unsigned_abs() {
+                        q.checked_add(step)
+                    } else {
+                        Some(q)
+                    }
+                });
+                assert_eq!(div_half_down(n, d), reference, "{n} / {d}");
+                if d > 0 {
+                    assert_eq!(div_rem_trunc(n, d), (n / d, n % d), "{n} / {d}");
+                }
+            }
+            for s in [0, 1, 2, 8, 9, 17, 18, 30] {
+                let (mut q, mut k) = (n, s);
+                while k > 0 && q % 10 == 0 {
+                    q /= 10;
+                    k -= 1;
+                }
+                assert_eq!(strip_zeros(n, s), (q, k), "{n} e-{s}");
+            }
+        }
+    }
+
+    #[test]
+    fn decimal_division_and_rounding_results() {
+        let d = |s: &str| dec_item(parse_decimal(s).unwrap());
+        let show = |i: R<Item<'_>>| i.unwrap().string_value().to_string();
+        assert_eq!(
+            show(arith(ArithOp::Div, &d("7"), &Item::Integer(100))),
+            "0.07"
+        );
+        assert_eq!(
+            show(arith(ArithOp::Div, &d("2204.02"), &Item::Integer(100))),
+            "22.0402"
+        );
+        assert_eq!(
+            show(arith(ArithOp::Div, &d("-1"), &Item::Integer(3))),
+            "-0.333333333333333333"
+        );
+        assert_eq!(
+            show(arith(ArithOp::Div, &d("2"), &Item::Integer(3))),
+            "0.666666666666666667"
+        );
+        assert_eq!(show(arith(ArithOp::Div, &d("0"), &Item::Integer(-3))), "0");
+        assert_eq!(show(round(&d("2.5"), Rounding::Round)), "3");
+        assert_eq!(show(round(&d("-2.5"), Rounding::Round)), "-2");
+        assert_eq!(show(round(&d("-2.51"), Rounding::Round)), "-3");
+        assert_eq!(show(cast(&d("-2.9"), AtomicType::Integer)), "-2");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod integer_tests {
+    use super::*;
+
+    #[test]
+    fn long_integer_arithmetic_agrees_with_the_big_path() {
+        let ints = [
+            "0",
+            "1",
+            "-1",
+            "97",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "131400000000000000000000000",
+            "-512108001245126199131475",
+            "99999999999999999999999999999999999999",
+            "170141183460469231731687303715884105727",
+            "1000000000000000000000000000000000000000",
+        ];
+        let ops = [
+            ArithOp::Add,
+            ArithOp::Sub,
+            ArithOp::Mul,
+            ArithOp::IDiv,
+            ArithOp::Mod,
+        ];
+        for x in ints {
+            for y in ints {
+                let a = parse_integer(x).unwrap();
+                let b = parse_integer(y).unwrap();
+                for op in ops {
+                    let fast =
+                        arith(op, &a, &b).map(|v| (v.type_name(), v.string_value().to_string()));
+                    let slow = big_arith(op, &a, &b, true)
+                        .map(|v| (v.type_name(), v.string_value().to_string()));
+                    let fast = fast.map_err(|e| e.code);
+                    let slow = if matches!(op, ArithOp::IDiv | ArithOp::Mod) && y == "0" {
+                        Err("FOAR0001")
+                    } else {
+                        slow.map_err(|e| e.code)
+                    };
+                    assert_eq!(fast, slow, "{x} {op:?} {y}");
+                }
+            }
+        }
+    }
 }
