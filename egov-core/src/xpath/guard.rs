@@ -123,9 +123,17 @@ impl XPath {
     }
 }
 
+/// The expression inside reuse wrappers (see `Expr::Memo`).
+fn strip(e: &Expr) -> &Expr {
+    match e {
+        Expr::Memo(inner, _) => strip(inner),
+        other => other,
+    }
+}
+
 /// Adds the terms under which `e` is true; None if there are none.
 fn collect(e: &Expr, terms: &mut Vec<u32>) -> Option<()> {
-    match e {
+    match strip(e) {
         Expr::Call(Builtin::Not | Builtin::Empty, args, _) if args.len() == 1 => {
             path_term(args.first()?, terms)
         }
@@ -143,10 +151,10 @@ fn collect(e: &Expr, terms: &mut Vec<u32>) -> Option<()> {
         } => path_term(&bindings.first()?.1, terms),
         // count(P) = 0, count(P) <= n, count(P) < n (n ≥ 1)
         Expr::GeneralCmp(op, a, b) | Expr::ValueCmp(op, a, b) => {
-            let Expr::Call(Builtin::Count, args, _) = &**a else {
+            let Expr::Call(Builtin::Count, args, _) = strip(a) else {
                 return None;
             };
-            let Expr::Literal(Literal::Integer(n)) = &**b else {
+            let Expr::Literal(Literal::Integer(n)) = strip(b) else {
                 return None;
             };
             let empty_passes = match op {
@@ -166,7 +174,7 @@ fn collect(e: &Expr, terms: &mut Vec<u32>) -> Option<()> {
 /// The term "P is empty" for a path from the context item or root: one of its required names
 /// is absent.
 fn path_term(e: &Expr, terms: &mut Vec<u32>) -> Option<()> {
-    let Expr::Path(p) = e else {
+    let Expr::Path(p) = strip(e) else {
         return None;
     };
     if !matches!(p.start, PathStart::Context | PathStart::Root) || p.required.is_empty() {

@@ -1328,9 +1328,114 @@ fn memo_kind(e: &Expr) -> bool {
     }
 }
 
-/// The structural identity of a subexpression (its compiled form).
-fn memo_key(e: &Expr) -> String {
-    format!("{e:?}")
+/// What a node is apart from its sub-expressions (which [`canonical_ids`] adds by their ids).
+fn shallow(e: &Expr, out: &mut String) {
+    use std::fmt::Write;
+    let preds = |out: &mut String, preds: &[Pred]| {
+        for p in preds {
+            let _ = write!(out, "[{:?}]", p.kind);
+        }
+    };
+    let _ = match e {
+        Expr::Literal(l) => write!(out, "L{l:?}"),
+        Expr::ContextItem => write!(out, "."),
+        Expr::Root => write!(out, "/"),
+        Expr::Var(v) => write!(out, "V{v:?}"),
+        Expr::Path(p) => {
+            let _ = match &p.start {
+                PathStart::Root => write!(out, "P/"),
+                PathStart::Context => write!(out, "P."),
+                PathStart::Expr(_) => write!(out, "Pe"),
+            };
+            for st in &p.steps {
+                let _ = match &st.kind {
+                    StepKind::Axis(a, t) => write!(out, "|{a:?}{t:?}"),
+                    StepKind::Expr(_) => write!(out, "|e"),
+                };
+                preds(out, &st.preds);
+            }
+            Ok(())
+        }
+        Expr::Filter(_, ps) => {
+            let _ = write!(out, "F");
+            preds(out, ps);
+            Ok(())
+        }
+        Expr::Seq(v) => write!(out, "S{}", v.len()),
+        Expr::Range(..) => write!(out, "R"),
+        Expr::Or(..) => write!(out, "or"),
+        Expr::And(..) => write!(out, "and"),
+        Expr::GeneralCmp(op, ..) => write!(out, "G{op:?}"),
+        Expr::ValueCmp(op, ..) => write!(out, "C{op:?}"),
+        Expr::NodeCmp(op, ..) => write!(out, "N{op:?}"),
+        Expr::Arith(op, ..) => write!(out, "A{op:?}"),
+        Expr::Neg(_) => write!(out, "-"),
+        Expr::UnaryPlus(_) => write!(out, "+"),
+        Expr::If(..) => write!(out, "if"),
+        Expr::Quantified {
+            every, bindings, ..
+        } => {
+            let slots: Vec<usize> = bindings.iter().map(|(s, _)| *s).collect();
+            write!(out, "Q{every}{slots:?}")
+        }
+        Expr::For { bindings, .. } => {
+            let slots: Vec<usize> = bindings.iter().map(|(s, _)| *s).collect();
+            write!(out, "for{slots:?}")
+        }
+        Expr::Union(..) => write!(out, "U"),
+        Expr::Intersect(..) => write!(out, "I"),
+        Expr::Except(..) => write!(out, "X"),
+        Expr::Call(b, args, extra) => {
+            let _ = write!(out, "f{}/{}", b.name(), args.len());
+            // the code-list form keeps its `concat(…)` argument, which the traversal skips
+            if extra.as_ref().is_some_and(|x| x.tokens.is_some()) {
+                if let Some(a) = args.get(1) {
+                    out.push('<');
+                    shallow(a, out);
+                    out.push('>');
+                }
+            }
+            Ok(())
+        }
+        Expr::UserCall(i, args) => write!(out, "u{i}/{}", args.len()),
+        Expr::Cast(_, t, opt) => write!(out, "cast{t:?}{opt}"),
+        Expr::Castable(_, t, opt) => write!(out, "castable{t:?}{opt}"),
+        Expr::InstanceOf(_, t) => write!(out, "instance{t:?}"),
+        Expr::Treat(_, t) => write!(out, "treat{t:?}"),
+        Expr::NameOnly(_, id) => write!(out, "name{id}"),
+        Expr::Memo(_, id) => write!(out, "memo{id}"),
+    };
+}
+
+/// The structural identity of every node (in the pre-order of [`children_focus_mut`]): equal
+/// ids for equal compiled forms. Built bottom-up — each node's key is its [`shallow`] part and
+/// its children's ids — so it costs time linear in the size of the expression.
+fn canonical_ids(e: &mut Expr) -> Vec<u32> {
+    fn go(
+        e: &mut Expr,
+        ids: &mut Vec<u32>,
+        table: &mut std::collections::HashMap<String, u32>,
+    ) -> u32 {
+        let slot = ids.len();
+        ids.push(0);
+        let mut children = Vec::new();
+        children_focus_mut(e, &mut |c, _| children.push(go(c, ids, table)));
+        let mut key = String::new();
+        shallow(e, &mut key);
+        for c in children {
+            key.push(',');
+            key.push_str(&c.to_string());
+        }
+        let next = table.len() as u32;
+        let id = *table.entry(key).or_insert(next);
+        if let Some(s) = ids.get_mut(slot) {
+            *s = id;
+        }
+        id
+    }
+    let mut ids = Vec::new();
+    go(e, &mut ids, &mut std::collections::HashMap::new());
+    ids
 }
 
 /// Visits the direct sub-expressions with whether each is evaluated with the same focus as `e`
@@ -1379,7 +1484,7 @@ pub(crate) fn memoize_repeated(e: &mut Expr) {
     /// A cheap necessary condition for two subexpressions to be equal (size, kind, function or
     /// operator), so that the full structural key is only built for possible repeats.
     type PreKey = (usize, &'static str, u32);
-    type Seen = HashMap<String, (u32, u32)>;
+    type Seen = HashMap<u32, (u32, u32)>;
     /// One bottom-up pass: the pre-key of every node at the whole expression's focus (in
     /// pre-order, `None` for non-candidates), returning the node's size and whether it reads
     /// the position, the context's name, binds variables or calls user functions.
@@ -1423,40 +1528,45 @@ pub(crate) fn memoize_repeated(e: &mut Expr) {
         }
         (weight, blocked)
     }
-    /// The full key of the node at pre-order position `*at` when its pre-key repeats.
+    /// The structural id of the node at pre-order position `*at` when its pre-key repeats.
     fn key(
-        e: &Expr,
         at: &mut usize,
         keys: &[Option<PreKey>],
         pre: &HashMap<PreKey, u32>,
-    ) -> Option<String> {
+        ids: &[u32],
+    ) -> Option<u32> {
         let k = keys.get(*at).copied().flatten();
+        let id = ids.get(*at).copied();
         *at += 1;
         let k = k?;
-        (pre.get(&k).copied().unwrap_or(0) > 1).then(|| memo_key(e))
+        (pre.get(&k).copied().unwrap_or(0) > 1)
+            .then_some(id)
+            .flatten()
     }
     fn count(
         e: &mut Expr,
         at: &mut usize,
         keys: &[Option<PreKey>],
         pre: &HashMap<PreKey, u32>,
+        ids: &[u32],
         seen: &mut Seen,
     ) {
-        if let Some(k) = key(e, at, keys, pre) {
+        if let Some(k) = key(at, keys, pre, ids) {
             seen.entry(k).or_insert((0, 0)).0 += 1;
         }
-        children_focus_mut(e, &mut |c, _| count(c, at, keys, pre, seen));
+        children_focus_mut(e, &mut |c, _| count(c, at, keys, pre, ids, seen));
     }
     fn wrap(
         e: &mut Expr,
         at: &mut usize,
         keys: &[Option<PreKey>],
         pre: &HashMap<PreKey, u32>,
+        ids: &[u32],
         seen: &mut Seen,
     ) {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
         let mut id = None;
-        if let Some((n, i)) = key(e, at, keys, pre).and_then(|k| seen.get_mut(&k)) {
+        if let Some((n, i)) = key(at, keys, pre, ids).and_then(|k| seen.get_mut(&k)) {
             if *n > 1 {
                 if *i == 0 {
                     *i = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -1464,7 +1574,7 @@ pub(crate) fn memoize_repeated(e: &mut Expr) {
                 id = Some(*i);
             }
         }
-        children_focus_mut(e, &mut |c, _| wrap(c, at, keys, pre, seen));
+        children_focus_mut(e, &mut |c, _| wrap(c, at, keys, pre, ids, seen));
         if let Some(id) = id {
             let inner = std::mem::replace(e, Expr::Seq(Vec::new()));
             *e = Expr::Memo(Box::new(inner), id);
@@ -1476,10 +1586,11 @@ pub(crate) fn memoize_repeated(e: &mut Expr) {
     if !pre.values().any(|n| *n > 1) {
         return;
     }
+    let ids = canonical_ids(e);
     let mut seen = Seen::new();
-    count(e, &mut 0, &keys, &pre, &mut seen);
+    count(e, &mut 0, &keys, &pre, &ids, &mut seen);
     if seen.values().any(|(n, _)| *n > 1) {
-        wrap(e, &mut 0, &keys, &pre, &mut seen);
+        wrap(e, &mut 0, &keys, &pre, &ids, &mut seen);
     }
 }
 
