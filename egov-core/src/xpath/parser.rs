@@ -1,6 +1,8 @@
 //! Tokenizer and recursive-descent parser for the XPath 2.0 grammar, producing [`Expr`] with
 //! names, variables and functions resolved against the static context.
 
+use std::hash::BuildHasherDefault;
+
 use rust_decimal::Decimal;
 
 use super::ast::*;
@@ -9,6 +11,7 @@ use super::index::{intern_local, intern_path};
 use super::regex::RegexCache;
 use super::value::{ArithOp, AtomicType, CmpOp};
 use super::{StaticContext, FN_NAMESPACE, XS_NAMESPACE};
+use crate::hash::Fnv;
 use crate::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -1349,6 +1352,9 @@ fn shallow(e: &Expr, out: &mut String) {
             };
             for st in &p.steps {
                 let _ = match &st.kind {
+                    StepKind::Axis(a, NodeTest::Name(_, _, id, ns)) => {
+                        write!(out, "|{a:?}n{id}.{ns}")
+                    }
                     StepKind::Axis(a, t) => write!(out, "|{a:?}{t:?}"),
                     StepKind::Expr(_) => write!(out, "|e"),
                 };
@@ -1411,30 +1417,33 @@ fn shallow(e: &Expr, out: &mut String) {
 /// ids for equal compiled forms. Built bottom-up — each node's key is its [`shallow`] part and
 /// its children's ids — so it costs time linear in the size of the expression.
 fn canonical_ids(e: &mut Expr) -> Vec<u32> {
-    fn go(
-        e: &mut Expr,
-        ids: &mut Vec<u32>,
-        table: &mut std::collections::HashMap<String, u32>,
-    ) -> u32 {
+    type Table = std::collections::HashMap<String, u32, BuildHasherDefault<Fnv>>;
+    fn go(e: &mut Expr, ids: &mut Vec<u32>, table: &mut Table, key: &mut String) -> u32 {
+        use std::fmt::Write;
         let slot = ids.len();
         ids.push(0);
         let mut children = Vec::new();
-        children_focus_mut(e, &mut |c, _| children.push(go(c, ids, table)));
-        let mut key = String::new();
-        shallow(e, &mut key);
+        children_focus_mut(e, &mut |c, _| children.push(go(c, ids, table, key)));
+        key.clear();
+        shallow(e, key);
         for c in children {
-            key.push(',');
-            key.push_str(&c.to_string());
+            let _ = write!(key, ",{c}");
         }
-        let next = table.len() as u32;
-        let id = *table.entry(key).or_insert(next);
+        let id = match table.get(key.as_str()) {
+            Some(id) => *id,
+            None => {
+                let id = table.len() as u32;
+                table.insert(key.clone(), id);
+                id
+            }
+        };
         if let Some(s) = ids.get_mut(slot) {
             *s = id;
         }
         id
     }
     let mut ids = Vec::new();
-    go(e, &mut ids, &mut std::collections::HashMap::new());
+    go(e, &mut ids, &mut Table::default(), &mut String::new());
     ids
 }
 
