@@ -1331,68 +1331,153 @@ fn memo_kind(e: &Expr) -> bool {
     }
 }
 
+/// Appends a number (structural keys are built often; `fmt` is slow for this).
+fn push_num(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(b) = buf.get_mut(i) {
+            *b = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    for b in buf.get(i..).unwrap_or_default() {
+        out.push(char::from(*b));
+    }
+}
+
+/// Appends a string with its length (so that keys cannot run into each other).
+fn push_str_len(out: &mut String, s: &str) {
+    push_num(out, s.len() as u64);
+    out.push(':');
+    out.push_str(s);
+}
+
 /// What a node is apart from its sub-expressions (which [`canonical_ids`] adds by their ids).
 fn shallow(e: &Expr, out: &mut String) {
     use std::fmt::Write;
     let preds = |out: &mut String, preds: &[Pred]| {
         for p in preds {
-            let _ = write!(out, "[{:?}]", p.kind);
+            match p.kind {
+                PredKind::Index(i) => {
+                    out.push_str("[#");
+                    push_num(out, i as u64);
+                }
+                PredKind::Bool => out.push_str("[b"),
+                PredKind::General => out.push_str("[g"),
+            }
         }
     };
-    let _ = match e {
-        Expr::Literal(l) => write!(out, "L{l:?}"),
-        Expr::ContextItem => write!(out, "."),
-        Expr::Root => write!(out, "/"),
-        Expr::Var(v) => write!(out, "V{v:?}"),
+    match e {
+        Expr::Literal(Literal::String(v)) => {
+            out.push_str("Ls");
+            push_str_len(out, v);
+        }
+        Expr::Literal(Literal::Integer(i)) => {
+            out.push_str("Li");
+            out.push(if *i < 0 { '-' } else { '+' });
+            push_num(out, i.unsigned_abs());
+        }
+        Expr::Literal(Literal::Double(d)) => {
+            out.push_str("Ld");
+            push_num(out, d.to_bits());
+        }
+        Expr::Literal(l) => {
+            let _ = write!(out, "L{l:?}");
+        }
+        Expr::ContextItem => out.push('.'),
+        Expr::Root => out.push('/'),
+        Expr::Var(VarRef::External(i)) => {
+            out.push_str("Ve");
+            push_num(out, *i as u64);
+        }
+        Expr::Var(VarRef::Local(i)) => {
+            out.push_str("Vl");
+            push_num(out, *i as u64);
+        }
         Expr::Path(p) => {
-            let _ = match &p.start {
-                PathStart::Root => write!(out, "P/"),
-                PathStart::Context => write!(out, "P."),
-                PathStart::Expr(_) => write!(out, "Pe"),
-            };
+            out.push_str(match &p.start {
+                PathStart::Root => "P/",
+                PathStart::Context => "P.",
+                PathStart::Expr(_) => "Pe",
+            });
             for st in &p.steps {
-                let _ = match &st.kind {
-                    StepKind::Axis(a, NodeTest::Name(_, _, id, ns)) => {
-                        write!(out, "|{a:?}n{id}.{ns}")
+                match &st.kind {
+                    // (id 0: not interned — the table was full — then the names below)
+                    StepKind::Axis(a, NodeTest::Name(_, _, id, ns)) if *id != 0 && *ns != 0 => {
+                        out.push('|');
+                        push_num(out, *a as u64);
+                        out.push('n');
+                        push_num(out, u64::from(*id));
+                        out.push('.');
+                        push_num(out, u64::from(*ns));
                     }
-                    StepKind::Axis(a, t) => write!(out, "|{a:?}{t:?}"),
-                    StepKind::Expr(_) => write!(out, "|e"),
-                };
+                    StepKind::Axis(a, t) => {
+                        let _ = write!(out, "|{a:?}{t:?}");
+                    }
+                    StepKind::Expr(_) => out.push_str("|e"),
+                }
                 preds(out, &st.preds);
             }
-            Ok(())
         }
         Expr::Filter(_, ps) => {
-            let _ = write!(out, "F");
+            out.push('F');
             preds(out, ps);
-            Ok(())
         }
-        Expr::Seq(v) => write!(out, "S{}", v.len()),
-        Expr::Range(..) => write!(out, "R"),
-        Expr::Or(..) => write!(out, "or"),
-        Expr::And(..) => write!(out, "and"),
-        Expr::GeneralCmp(op, ..) => write!(out, "G{op:?}"),
-        Expr::ValueCmp(op, ..) => write!(out, "C{op:?}"),
-        Expr::NodeCmp(op, ..) => write!(out, "N{op:?}"),
-        Expr::Arith(op, ..) => write!(out, "A{op:?}"),
-        Expr::Neg(_) => write!(out, "-"),
-        Expr::UnaryPlus(_) => write!(out, "+"),
-        Expr::If(..) => write!(out, "if"),
+        Expr::Seq(v) => {
+            out.push('S');
+            push_num(out, v.len() as u64);
+        }
+        Expr::Range(..) => out.push('R'),
+        Expr::Or(..) => out.push_str("or"),
+        Expr::And(..) => out.push_str("and"),
+        Expr::GeneralCmp(op, ..) => {
+            out.push('G');
+            push_num(out, *op as u64);
+        }
+        Expr::ValueCmp(op, ..) => {
+            out.push('C');
+            push_num(out, *op as u64);
+        }
+        Expr::NodeCmp(op, ..) => {
+            out.push('N');
+            push_num(out, *op as u64);
+        }
+        Expr::Arith(op, ..) => {
+            out.push('A');
+            push_num(out, *op as u64);
+        }
+        Expr::Neg(_) => out.push('-'),
+        Expr::UnaryPlus(_) => out.push('+'),
+        Expr::If(..) => out.push_str("if"),
         Expr::Quantified {
             every, bindings, ..
         } => {
-            let slots: Vec<usize> = bindings.iter().map(|(s, _)| *s).collect();
-            write!(out, "Q{every}{slots:?}")
+            out.push_str(if *every { "Qe" } else { "Qs" });
+            for (slot, _) in bindings {
+                out.push(',');
+                push_num(out, *slot as u64);
+            }
         }
         Expr::For { bindings, .. } => {
-            let slots: Vec<usize> = bindings.iter().map(|(s, _)| *s).collect();
-            write!(out, "for{slots:?}")
+            out.push_str("for");
+            for (slot, _) in bindings {
+                out.push(',');
+                push_num(out, *slot as u64);
+            }
         }
-        Expr::Union(..) => write!(out, "U"),
-        Expr::Intersect(..) => write!(out, "I"),
-        Expr::Except(..) => write!(out, "X"),
+        Expr::Union(..) => out.push('U'),
+        Expr::Intersect(..) => out.push('I'),
+        Expr::Except(..) => out.push('X'),
         Expr::Call(b, args, extra) => {
-            let _ = write!(out, "f{}/{}", b.name(), args.len());
+            out.push('f');
+            out.push_str(b.name());
+            out.push('/');
+            push_num(out, args.len() as u64);
             // the code-list form keeps its `concat(…)` argument, which the traversal skips
             if extra.as_ref().is_some_and(|x| x.tokens.is_some()) {
                 if let Some(a) = args.get(1) {
@@ -1401,16 +1486,34 @@ fn shallow(e: &Expr, out: &mut String) {
                     out.push('>');
                 }
             }
-            Ok(())
         }
-        Expr::UserCall(i, args) => write!(out, "u{i}/{}", args.len()),
-        Expr::Cast(_, t, opt) => write!(out, "cast{t:?}{opt}"),
-        Expr::Castable(_, t, opt) => write!(out, "castable{t:?}{opt}"),
-        Expr::InstanceOf(_, t) => write!(out, "instance{t:?}"),
-        Expr::Treat(_, t) => write!(out, "treat{t:?}"),
-        Expr::NameOnly(_, id) => write!(out, "name{id}"),
-        Expr::Memo(_, id) => write!(out, "memo{id}"),
-    };
+        Expr::UserCall(i, args) => {
+            out.push('u');
+            push_num(out, *i as u64);
+            out.push('/');
+            push_num(out, args.len() as u64);
+        }
+        Expr::Cast(_, t, opt) => {
+            let _ = write!(out, "cast{t:?}{opt}");
+        }
+        Expr::Castable(_, t, opt) => {
+            let _ = write!(out, "castable{t:?}{opt}");
+        }
+        Expr::InstanceOf(_, t) => {
+            let _ = write!(out, "instance{t:?}");
+        }
+        Expr::Treat(_, t) => {
+            let _ = write!(out, "treat{t:?}");
+        }
+        Expr::NameOnly(_, id) => {
+            out.push_str("name");
+            push_num(out, u64::from(*id));
+        }
+        Expr::Memo(_, id) => {
+            out.push_str("memo");
+            push_num(out, u64::from(*id));
+        }
+    }
 }
 
 /// The structural identity of every node (in the pre-order of [`children_focus_mut`]): equal
@@ -1419,7 +1522,6 @@ fn shallow(e: &Expr, out: &mut String) {
 fn canonical_ids(e: &mut Expr) -> Vec<u32> {
     type Table = std::collections::HashMap<String, u32, BuildHasherDefault<Fnv>>;
     fn go(e: &mut Expr, ids: &mut Vec<u32>, table: &mut Table, key: &mut String) -> u32 {
-        use std::fmt::Write;
         let slot = ids.len();
         ids.push(0);
         let mut children = Vec::new();
@@ -1427,7 +1529,8 @@ fn canonical_ids(e: &mut Expr) -> Vec<u32> {
         key.clear();
         shallow(e, key);
         for c in children {
-            let _ = write!(key, ",{c}");
+            key.push(',');
+            push_num(key, u64::from(c));
         }
         let id = match table.get(key.as_str()) {
             Some(id) => *id,

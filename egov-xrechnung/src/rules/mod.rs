@@ -150,12 +150,15 @@ struct CompiledAssert {
     /// When the names in it are absent, the test is true (see [`AbsenceGuard`]); only for tests
     /// that read no variables (reading one can raise the variable's error).
     guard: Option<AbsenceGuard>,
-    message: Vec<MsgPart>,
+    /// The message with its `<value-of>` parts, compiled when the assertion first fails.
+    message: OnceLock<Result<Vec<MsgPart>, String>>,
 }
 
 struct Compiled {
     lets: Vec<Expr>,
     asserts: Vec<CompiledAssert>,
+    /// The schema's static context extended by the rule's variables, if it has any.
+    ctx: Option<StaticContext>,
 }
 
 struct Rule {
@@ -401,24 +404,44 @@ impl Schema {
         let mut asserts = Vec::with_capacity(rule.asserts.len());
         for a in &rule.asserts {
             let test = self.compile_expr(ctx, &a.test, n)?;
-            let mut message = Vec::new();
-            for (is_value, part) in message_parts(&a.message) {
-                message.push(if is_value {
-                    MsgPart::Value(self.compile_expr(ctx, &part, n)?)
-                } else {
-                    MsgPart::Text(part)
-                });
-            }
             let guard = (test.lets.is_empty() && test.globals.is_empty())
                 .then(|| test.xpath.absence_guard())
                 .flatten();
             asserts.push(CompiledAssert {
                 test,
                 guard,
-                message,
+                message: OnceLock::new(),
             });
         }
-        Ok(Compiled { lets, asserts })
+        Ok(Compiled {
+            lets,
+            asserts,
+            ctx: owned,
+        })
+    }
+
+    /// The parts of an assertion's message (compiled once, when first needed).
+    fn message<'s>(
+        &'s self,
+        rule: &Rule,
+        c: &'s Compiled,
+        a: &AssertDef,
+        ca: &'s CompiledAssert,
+    ) -> Result<&'s [MsgPart], String> {
+        let parts = ca.message.get_or_init(|| {
+            let ctx = c.ctx.as_ref().unwrap_or(&self.ctx);
+            message_parts(&a.message)
+                .into_iter()
+                .map(|(is_value, part)| {
+                    Ok(if is_value {
+                        MsgPart::Value(self.compile_expr(ctx, &part, rule.lets.len())?)
+                    } else {
+                        MsgPart::Text(part)
+                    })
+                })
+                .collect()
+        });
+        parts.as_deref().map_err(Clone::clone)
     }
 
     fn compiled<'s>(&'s self, rule: &'s Rule) -> Result<&'s Compiled, String> {
@@ -436,9 +459,11 @@ impl Schema {
             }
         }
         for r in &self.rules {
-            self.compiled(r).map_err(|e| {
-                data_error(format!("{}: rule {}: {e}", self.name, r.context.source()))
-            })?;
+            let error = |e| data_error(format!("{}: rule {}: {e}", self.name, r.context.source()));
+            let c = self.compiled(r).map_err(error)?;
+            for (a, ca) in r.asserts.iter().zip(&c.asserts) {
+                self.message(r, c, a, ca).map_err(error)?;
+            }
         }
         Ok(())
     }
@@ -796,8 +821,19 @@ impl<'a, 'c> Runner<'a, 'c> {
             if ok {
                 continue;
             }
+            let parts = schema.message(rule, c, a, ca).map_err(|m| {
+                self.error(
+                    Some(rule),
+                    Some(&a.id),
+                    Some(node),
+                    XPathError {
+                        code: "XPST0003",
+                        message: m,
+                    },
+                )
+            })?;
             let mut message = String::new();
-            for part in &ca.message {
+            for part in parts {
                 match part {
                     MsgPart::Text(t) => message.push_str(t),
                     MsgPart::Value(e) => {

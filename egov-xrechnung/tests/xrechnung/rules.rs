@@ -603,3 +603,22 @@ fn shape_table_is_bounded_and_falls_back() {
     let doc = Document::parse(other.as_bytes(), &invoice_limits()).unwrap();
     assert_dispatch_agrees(&doc, "after the table is full");
 }
+
+/// For instruction counts (`valgrind --tool=callgrind --toggle-collect='*compile_probe*'`):
+/// loading and compiling every rule of one syntax on this thread (no background thread).
+#[test]
+#[ignore]
+fn compile_probe() {
+    let syntax = match std::env::var("SYNTAX").as_deref() {
+        Ok("cii") => Syntax::Cii,
+        _ => Syntax::Ubl,
+    };
+    let t = std::time::Instant::now();
+    let rs = RuleSet::load(syntax).unwrap();
+    let loaded = t.elapsed();
+    rs.compile_all().unwrap();
+    eprintln!(
+        "{syntax}: load {loaded:?}, load and compile {:?}",
+        t.elapsed()
+    );
+}
