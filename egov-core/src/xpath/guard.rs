@@ -1,29 +1,4 @@
-//! Absence guards: conditions on which element names occur in a document under which a boolean
-//! expression is true without evaluating it.
-//!
-//! Rule sets are full of tests like `not(cac:InvoicePeriod/cbc:StartTime)` (the UBL-CR and
-//! CII-SR restrictions of EN 16931 are hundreds of them) that are true because the names they
-//! ask for never occur. Deciding that from a bit per name is cheaper than evaluating — and, more
-//! to the point, it does not touch the compiled expression at all, which for a rule set walked
-//! once per document is mostly cold in the cache.
-//!
-//! A guard is only derived where skipping the evaluation cannot change the outcome, errors
-//! included: the names come from the leading steps of a path up to the first predicate or
-//! expression step ([`PathExpr::required`]), and of `A or B` only `A` is used (evaluation
-//! goes left to right and stops at a true `A`).
-//!
-//! ```
-//! use egov_core::xml::Document;
-//! use egov_core::xpath::{DynamicContext, NamePresence, StaticContext, XPath};
-//!
-//! let x = XPath::compile("not(a/b) or c = 1", &StaticContext::new())?;
-//! let guard = x.absence_guard().expect("true when a or b is absent");
-//! let doc = Document::parse_default(b"<r><a/></r>")?;
-//! let mut ctx = DynamicContext::for_document(&doc);
-//! ctx.index_document(&doc);
-//! assert!(guard.holds(&NamePresence::of(&ctx))); // no element b
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! Absence guards (see [`AbsenceGuard`]).
 
 use super::ast::{Expr, Literal, PathStart};
 use super::functions::Builtin;
@@ -77,7 +52,34 @@ impl NamePresence {
     }
 }
 
-/// A condition under which an expression is true: every term has a name that does not occur.
+/// An absence guard: a condition on which element names occur in a document under which a boolean
+/// expression is true without evaluating it.
+///
+/// Rule sets are full of tests like `not(cac:InvoicePeriod/cbc:StartTime)` (the UBL-CR and
+/// CII-SR restrictions of EN 16931 are hundreds of them) that are true because the names they
+/// ask for never occur. Deciding that from a bit per name is cheaper than evaluating, and it
+/// does not touch the compiled expression at all (for a rule set walked once per document,
+/// mostly cold in the cache).
+///
+/// A guard is only derived where skipping the evaluation cannot change the outcome, errors
+/// included: the names come from the leading steps of a path up to the first predicate or
+/// expression step (steps whose evaluation cannot raise an error), and of `A or B` only `A` is
+/// used (evaluation goes left to right and stops at a true `A`).
+///
+/// ```
+/// use egov_core::xml::Document;
+/// use egov_core::xpath::{DynamicContext, NamePresence, StaticContext, XPath};
+///
+/// let x = XPath::compile("not(a/b) or c = 1", &StaticContext::new())?;
+/// let guard = x.absence_guard().expect("true when a or b is absent");
+/// let doc = Document::parse_default(b"<r><a/></r>")?;
+/// let mut ctx = DynamicContext::for_document(&doc);
+/// ctx.index_document(&doc);
+/// assert!(guard.holds(&NamePresence::of(&ctx))); // no element b
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// Formally: every term has a name that does not occur.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AbsenceGuard {
     /// Terms, each a length followed by that many interned local-name ids.
@@ -112,7 +114,7 @@ impl AbsenceGuard {
 
 impl XPath {
     /// A condition on the names in a document under which this expression's effective boolean
-    /// value is true without evaluating it (see the [module docs](self)); None when there is
+    /// value is true without evaluating it (see [`AbsenceGuard`]); None when there is
     /// none.
     pub fn absence_guard(&self) -> Option<AbsenceGuard> {
         let mut terms = Vec::new();

@@ -4,8 +4,9 @@
 //! The rules are data (`data/rules/rules.tsv`, generated from the official artefacts by
 //! `data/rules/generate.py`; see `data/rules/NOTICE.md`): a new release is a data update, not new
 //! Rust. Per syntax they compile once, lazily, into a `Send + Sync` [`RuleSet`]: context
-//! patterns, schema globals and XSLT functions on first use of the syntax; each rule's variables,
-//! tests and messages the first time the rule fires.
+//! patterns, schema globals and XSLT functions on first use of the syntax (a background thread
+//! then compiles the rest, see [`RuleSet::for_syntax`]); each rule's variables and tests the first
+//! time the rule fires, an assertion's message the first time it fails.
 //!
 //! Running a schema over a document follows the compiled XSLT:
 //! - schema/pattern variables are globals with the document node as context, evaluated when a
@@ -16,8 +17,10 @@
 //!   of the pattern are shadowed); which rules an element can match is decided once per
 //!   *shape* — the names on its path from the root — and cached per syntax, so an element
 //!   only evaluates the contexts whose predicates read content;
-//! - a fired rule evaluates its `let`s lazily (when an assertion reads them) and every assertion;
-//!   a false test is a [`Finding`] with the message's `<value-of>` parts evaluated;
+//! - a fired rule evaluates its `let`s lazily (when an assertion reads them) and every assertion
+//!   — except those an [`AbsenceGuard`] shows true because the element names they ask for do not
+//!   occur in the document; a false test is a [`Finding`] with the message's `<value-of>` parts
+//!   evaluated;
 //! - a dynamic XPath error stops the schema: [`ProcessingError`] (KoSIT reports
 //!   `SCHEMATRON-PROCESSING-ERROR` and rejects).
 //!
