@@ -332,6 +332,73 @@ fn focus_function(b: Builtin, nargs: usize) -> bool {
             ))
 }
 
+/// The body of [`Expr::children`] and [`Expr::children_mut`] (`$($m)?` is `mut` or nothing).
+macro_rules! visit_children {
+    ($e:expr, $f:expr, $iter:ident, $($m:tt)?) => {
+        match $e {
+            Expr::Literal(_) | Expr::ContextItem | Expr::Root | Expr::Var(_) => {}
+            Expr::Path(p) => {
+                if let PathStart::Expr(e) = & $($m)? p.start {
+                    $f(e);
+                }
+                for s in & $($m)? p.steps {
+                    if let StepKind::Expr(e) = & $($m)? s.kind {
+                        $f(e);
+                    }
+                    for pr in & $($m)? s.preds {
+                        $f(& $($m)? pr.expr);
+                    }
+                }
+            }
+            Expr::Filter(e, preds) => {
+                $f(e);
+                for p in preds {
+                    $f(& $($m)? p.expr);
+                }
+            }
+            Expr::Seq(v) | Expr::Call(_, v, _) | Expr::UserCall(_, v) => v.$iter().for_each($f),
+            Expr::Range(a, b)
+            | Expr::Or(a, b)
+            | Expr::And(a, b)
+            | Expr::GeneralCmp(_, a, b)
+            | Expr::ValueCmp(_, a, b)
+            | Expr::NodeCmp(_, a, b)
+            | Expr::Arith(_, a, b)
+            | Expr::Union(a, b)
+            | Expr::Intersect(a, b)
+            | Expr::Except(a, b) => {
+                $f(a);
+                $f(b);
+            }
+            Expr::Neg(a)
+            | Expr::UnaryPlus(a)
+            | Expr::Cast(a, _, _)
+            | Expr::Castable(a, _, _)
+            | Expr::InstanceOf(a, _)
+            | Expr::Treat(a, _)
+            | Expr::NameOnly(a, _)
+            | Expr::Memo(a, _) => $f(a),
+            Expr::If(a, b, c) => {
+                $f(a);
+                $f(b);
+                $f(c);
+            }
+            Expr::Quantified { bindings, cond, .. } => {
+                for (_, e) in bindings {
+                    $f(e);
+                }
+                $f(cond);
+            }
+            Expr::For { bindings, ret } => {
+                for (_, e) in bindings {
+                    $f(e);
+                }
+                $f(ret);
+            }
+        }
+    };
+}
+
 impl Expr {
     /// True when the value depends on nothing but the context node's name (and literals).
     pub(crate) fn name_only(&self) -> bool {
@@ -408,132 +475,12 @@ impl Expr {
 
     /// Visits direct sub-expressions.
     pub(crate) fn children(&self, f: &mut dyn FnMut(&Expr)) {
-        match self {
-            Expr::Literal(_) | Expr::ContextItem | Expr::Root | Expr::Var(_) => {}
-            Expr::Path(p) => {
-                if let PathStart::Expr(e) = &p.start {
-                    f(e);
-                }
-                for s in &p.steps {
-                    if let StepKind::Expr(e) = &s.kind {
-                        f(e);
-                    }
-                    for pr in &s.preds {
-                        f(&pr.expr);
-                    }
-                }
-            }
-            Expr::Filter(e, preds) => {
-                f(e);
-                for p in preds {
-                    f(&p.expr);
-                }
-            }
-            Expr::Seq(v) | Expr::Call(_, v, _) | Expr::UserCall(_, v) => v.iter().for_each(f),
-            Expr::Range(a, b)
-            | Expr::Or(a, b)
-            | Expr::And(a, b)
-            | Expr::GeneralCmp(_, a, b)
-            | Expr::ValueCmp(_, a, b)
-            | Expr::NodeCmp(_, a, b)
-            | Expr::Arith(_, a, b)
-            | Expr::Union(a, b)
-            | Expr::Intersect(a, b)
-            | Expr::Except(a, b) => {
-                f(a);
-                f(b);
-            }
-            Expr::Neg(a)
-            | Expr::UnaryPlus(a)
-            | Expr::Cast(a, _, _)
-            | Expr::Castable(a, _, _)
-            | Expr::InstanceOf(a, _)
-            | Expr::Treat(a, _)
-            | Expr::NameOnly(a, _)
-            | Expr::Memo(a, _) => f(a),
-            Expr::If(a, b, c) => {
-                f(a);
-                f(b);
-                f(c);
-            }
-            Expr::Quantified { bindings, cond, .. } => {
-                for (_, e) in bindings {
-                    f(e);
-                }
-                f(cond);
-            }
-            Expr::For { bindings, ret } => {
-                for (_, e) in bindings {
-                    f(e);
-                }
-                f(ret);
-            }
-        }
+        visit_children!(self, f, iter,)
     }
 
     /// Visits direct sub-expressions mutably (the same ones as [`Expr::children`]).
     pub(crate) fn children_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
-        match self {
-            Expr::Literal(_) | Expr::ContextItem | Expr::Root | Expr::Var(_) => {}
-            Expr::Path(p) => {
-                if let PathStart::Expr(e) = &mut p.start {
-                    f(e);
-                }
-                for s in &mut p.steps {
-                    if let StepKind::Expr(e) = &mut s.kind {
-                        f(e);
-                    }
-                    for pr in &mut s.preds {
-                        f(&mut pr.expr);
-                    }
-                }
-            }
-            Expr::Filter(e, preds) => {
-                f(e);
-                for p in preds {
-                    f(&mut p.expr);
-                }
-            }
-            Expr::Seq(v) | Expr::Call(_, v, _) | Expr::UserCall(_, v) => v.iter_mut().for_each(f),
-            Expr::Range(a, b)
-            | Expr::Or(a, b)
-            | Expr::And(a, b)
-            | Expr::GeneralCmp(_, a, b)
-            | Expr::ValueCmp(_, a, b)
-            | Expr::NodeCmp(_, a, b)
-            | Expr::Arith(_, a, b)
-            | Expr::Union(a, b)
-            | Expr::Intersect(a, b)
-            | Expr::Except(a, b) => {
-                f(a);
-                f(b);
-            }
-            Expr::Neg(a)
-            | Expr::UnaryPlus(a)
-            | Expr::Cast(a, _, _)
-            | Expr::Castable(a, _, _)
-            | Expr::InstanceOf(a, _)
-            | Expr::Treat(a, _)
-            | Expr::NameOnly(a, _)
-            | Expr::Memo(a, _) => f(a),
-            Expr::If(a, b, c) => {
-                f(a);
-                f(b);
-                f(c);
-            }
-            Expr::Quantified { bindings, cond, .. } => {
-                for (_, e) in bindings {
-                    f(e);
-                }
-                f(cond);
-            }
-            Expr::For { bindings, ret } => {
-                for (_, e) in bindings {
-                    f(e);
-                }
-                f(ret);
-            }
-        }
+        visit_children!(self, f, iter_mut, mut)
     }
 
     /// True when the expression (outside nested focus changes it cannot see) calls

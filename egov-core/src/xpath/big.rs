@@ -248,6 +248,19 @@ fn mag_from_u128(mut v: u128) -> Vec<u8> {
     out
 }
 
+/// Sign, mantissa and binary exponent of a finite double: `v = ±mant × 2^e2`.
+fn f64_parts(v: f64) -> (bool, u64, i32) {
+    let bits = v.to_bits();
+    let neg = (bits >> 63) != 0;
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    let frac = bits & ((1u64 << 52) - 1);
+    if exp == 0 {
+        (neg, frac, -1074)
+    } else {
+        (neg, frac | (1u64 << 52), exp - 1075)
+    }
+}
+
 impl BigDecimal {
     /// Zero.
     pub fn zero() -> Self {
@@ -322,15 +335,7 @@ impl BigDecimal {
         if v == 0.0 {
             return Some(BigDecimal::zero());
         }
-        let bits = v.to_bits();
-        let neg = (bits >> 63) != 0;
-        let exp = ((bits >> 52) & 0x7ff) as i32;
-        let frac = bits & ((1u64 << 52) - 1);
-        let (mant, e2) = if exp == 0 {
-            (frac, -1074)
-        } else {
-            (frac | (1u64 << 52), exp - 1075)
-        };
+        let (neg, mant, e2) = f64_parts(v);
         let mut mag = mag_from_u128(u128::from(mant));
         // mant × 2^e2 = mant × 2^e2 (e2 ≥ 0) or mant × 5^k / 10^k (k = −e2), multiplied in
         // chunks of powers that fit a machine word
@@ -697,15 +702,7 @@ mod tests {
 
     /// The exact expansion, one factor of 2 or 5 at a time.
     fn f64_reference(v: f64) -> String {
-        let bits = v.to_bits();
-        let neg = (bits >> 63) != 0;
-        let exp = ((bits >> 52) & 0x7ff) as i32;
-        let frac = bits & ((1u64 << 52) - 1);
-        let (mant, e2) = if exp == 0 {
-            (frac, -1074)
-        } else {
-            (frac | (1u64 << 52), exp - 1075)
-        };
+        let (neg, mant, e2) = f64_parts(v);
         let mut m = mag_from_u128(u128::from(mant));
         let scale = if e2 >= 0 {
             for _ in 0..e2 {

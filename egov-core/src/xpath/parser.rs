@@ -1357,16 +1357,28 @@ fn push_str_len(out: &mut String, s: &str) {
     out.push_str(s);
 }
 
+/// A tag and a number.
+fn tagged(out: &mut String, tag: &str, n: u64) {
+    out.push_str(tag);
+    push_num(out, n);
+}
+
+/// A binding construct: its kind and the slots it binds.
+fn slots(out: &mut String, kind: &str, bindings: &[(usize, Expr)]) {
+    out.push_str(kind);
+    for (slot, _) in bindings {
+        out.push(',');
+        push_num(out, *slot as u64);
+    }
+}
+
 /// What a node is apart from its sub-expressions (which [`canonical_ids`] adds by their ids).
 fn shallow(e: &Expr, out: &mut String) {
     use std::fmt::Write;
     let preds = |out: &mut String, preds: &[Pred]| {
         for p in preds {
             match p.kind {
-                PredKind::Index(i) => {
-                    out.push_str("[#");
-                    push_num(out, i as u64);
-                }
+                PredKind::Index(i) => tagged(out, "[#", i as u64),
                 PredKind::Bool => out.push_str("[b"),
                 PredKind::General => out.push_str("[g"),
             }
@@ -1382,23 +1394,14 @@ fn shallow(e: &Expr, out: &mut String) {
             out.push(if *i < 0 { '-' } else { '+' });
             push_num(out, i.unsigned_abs());
         }
-        Expr::Literal(Literal::Double(d)) => {
-            out.push_str("Ld");
-            push_num(out, d.to_bits());
-        }
+        Expr::Literal(Literal::Double(d)) => tagged(out, "Ld", d.to_bits()),
         Expr::Literal(l) => {
             let _ = write!(out, "L{l:?}");
         }
         Expr::ContextItem => out.push('.'),
         Expr::Root => out.push('/'),
-        Expr::Var(VarRef::External(i)) => {
-            out.push_str("Ve");
-            push_num(out, *i as u64);
-        }
-        Expr::Var(VarRef::Local(i)) => {
-            out.push_str("Vl");
-            push_num(out, *i as u64);
-        }
+        Expr::Var(VarRef::External(i)) => tagged(out, "Ve", *i as u64),
+        Expr::Var(VarRef::Local(i)) => tagged(out, "Vl", *i as u64),
         Expr::Path(p) => {
             out.push_str(match &p.start {
                 PathStart::Root => "P/",
@@ -1428,48 +1431,21 @@ fn shallow(e: &Expr, out: &mut String) {
             out.push('F');
             preds(out, ps);
         }
-        Expr::Seq(v) => {
-            out.push('S');
-            push_num(out, v.len() as u64);
-        }
+        Expr::Seq(v) => tagged(out, "S", v.len() as u64),
         Expr::Range(..) => out.push('R'),
         Expr::Or(..) => out.push_str("or"),
         Expr::And(..) => out.push_str("and"),
-        Expr::GeneralCmp(op, ..) => {
-            out.push('G');
-            push_num(out, *op as u64);
-        }
-        Expr::ValueCmp(op, ..) => {
-            out.push('C');
-            push_num(out, *op as u64);
-        }
-        Expr::NodeCmp(op, ..) => {
-            out.push('N');
-            push_num(out, *op as u64);
-        }
-        Expr::Arith(op, ..) => {
-            out.push('A');
-            push_num(out, *op as u64);
-        }
+        Expr::GeneralCmp(op, ..) => tagged(out, "G", *op as u64),
+        Expr::ValueCmp(op, ..) => tagged(out, "C", *op as u64),
+        Expr::NodeCmp(op, ..) => tagged(out, "N", *op as u64),
+        Expr::Arith(op, ..) => tagged(out, "A", *op as u64),
         Expr::Neg(_) => out.push('-'),
         Expr::UnaryPlus(_) => out.push('+'),
         Expr::If(..) => out.push_str("if"),
         Expr::Quantified {
             every, bindings, ..
-        } => {
-            out.push_str(if *every { "Qe" } else { "Qs" });
-            for (slot, _) in bindings {
-                out.push(',');
-                push_num(out, *slot as u64);
-            }
-        }
-        Expr::For { bindings, .. } => {
-            out.push_str("for");
-            for (slot, _) in bindings {
-                out.push(',');
-                push_num(out, *slot as u64);
-            }
-        }
+        } => slots(out, if *every { "Qe" } else { "Qs" }, bindings),
+        Expr::For { bindings, .. } => slots(out, "for", bindings),
         Expr::Union(..) => out.push('U'),
         Expr::Intersect(..) => out.push('I'),
         Expr::Except(..) => out.push('X'),
@@ -1505,14 +1481,8 @@ fn shallow(e: &Expr, out: &mut String) {
         Expr::Treat(_, t) => {
             let _ = write!(out, "treat{t:?}");
         }
-        Expr::NameOnly(_, id) => {
-            out.push_str("name");
-            push_num(out, u64::from(*id));
-        }
-        Expr::Memo(_, id) => {
-            out.push_str("memo");
-            push_num(out, u64::from(*id));
-        }
+        Expr::NameOnly(_, id) => tagged(out, "name", u64::from(*id)),
+        Expr::Memo(_, id) => tagged(out, "memo", u64::from(*id)),
     }
 }
 
