@@ -29,7 +29,7 @@ pub(super) const NO_SHAPE: u32 = u32::MAX;
 /// The shape of the document node (the parent of the root element).
 const DOCUMENT_SHAPE: u32 = 0;
 /// Most distinct shapes (and names) remembered per syntax.
-const MAX_SHAPES: usize = 1 << 15;
+const MAX_SHAPES: usize = 1 << 13;
 /// Longest name (namespace + prefix + local name) that is remembered.
 const MAX_NAME_KEY: usize = 512;
 
