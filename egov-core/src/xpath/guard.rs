@@ -159,10 +159,14 @@ fn collect(e: &Expr, terms: &mut Vec<u32>) -> Option<()> {
             let Expr::Literal(Literal::Integer(n)) = strip(b) else {
                 return None;
             };
+            // what count(()) = 0 makes of the comparison
             let empty_passes = match op {
-                CmpOp::Eq | CmpOp::Le => *n >= 0,
+                CmpOp::Eq => *n == 0,
+                CmpOp::Le => *n >= 0,
                 CmpOp::Lt => *n >= 1,
-                _ => false,
+                CmpOp::Ne => *n != 0,
+                CmpOp::Ge => *n <= 0,
+                CmpOp::Gt => *n < 0,
             };
             if !empty_passes || args.len() != 1 {
                 return None;
