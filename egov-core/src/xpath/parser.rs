@@ -1625,19 +1625,6 @@ pub(crate) fn memoize_repeated(e: &mut Expr) {
             .then_some(id)
             .flatten()
     }
-    fn count(
-        e: &mut Expr,
-        at: &mut usize,
-        keys: &[Option<PreKey>],
-        pre: &HashMap<PreKey, u32>,
-        ids: &[u32],
-        seen: &mut Seen,
-    ) {
-        if let Some(k) = key(at, keys, pre, ids) {
-            seen.entry(k).or_insert((0, 0)).0 += 1;
-        }
-        children_focus_mut(e, &mut |c, _| count(c, at, keys, pre, ids, seen));
-    }
     fn wrap(
         e: &mut Expr,
         at: &mut usize,
@@ -1670,7 +1657,12 @@ pub(crate) fn memoize_repeated(e: &mut Expr) {
     }
     let ids = canonical_ids(e);
     let mut seen = Seen::new();
-    count(e, &mut 0, &keys, &pre, &ids, &mut seen);
+    // occurrences per structural id (keys and ids are both in pre-order: no walk needed)
+    for mut at in 0..keys.len() {
+        if let Some(k) = key(&mut at, &keys, &pre, &ids) {
+            seen.entry(k).or_insert((0, 0)).0 += 1;
+        }
+    }
     if seen.values().any(|(n, _)| *n > 1) {
         wrap(e, &mut 0, &keys, &pre, &ids, &mut seen);
     }
