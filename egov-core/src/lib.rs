@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod binary;
 pub mod codelist;
 pub mod error;
 pub mod hash;

@@ -302,13 +302,50 @@ pub(crate) enum Expr {
 }
 
 /// Precompiled parts of a function call.
+/// The tokens of a code-list literal (`' AA AB … '`), as a set built when first asked: most
+/// code lists of a rule set are never consulted by a given process, or only much later.
+#[derive(Debug)]
+pub(crate) struct CodeListTokens {
+    inner: Box<str>,
+    set: std::sync::OnceLock<HashSet<Box<str>, BuildHasherDefault<Fnv>>>,
+}
+
+impl CodeListTokens {
+    /// The tokens of `inner` (separated by single spaces).
+    pub(crate) fn new(inner: &str) -> Self {
+        CodeListTokens {
+            inner: inner.into(),
+            set: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// True when `token` is one of them.
+    pub(crate) fn contains(&self, token: &str) -> bool {
+        self.set
+            .get_or_init(|| self.inner.split(' ').map(Box::from).collect())
+            .contains(token)
+    }
+}
+
+/// A process-wide fresh id for [`Expr::Memo`].
+pub(crate) fn fresh_memo_id() -> u32 {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A process-wide fresh id for [`Expr::NameOnly`].
+pub(crate) fn fresh_name_only_id() -> u32 {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct CallExtra {
     /// Compiled regular expressions (`matches`, `replace`, `tokenize`).
     pub regex: RegexCache,
     /// For `contains(' a b c ', concat(' ', x, ' '))` (a code list written as one string): the
     /// tokens of the literal, so that membership is a set lookup.
-    pub tokens: Option<HashSet<Box<str>, BuildHasherDefault<Fnv>>>,
+    pub tokens: Option<CodeListTokens>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -441,10 +478,8 @@ impl Expr {
 
     /// Wraps the name-only conjuncts/disjuncts of a boolean condition in [`Expr::NameOnly`].
     pub(crate) fn wrap_name_only(self) -> Expr {
-        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
         if self.name_only() && self.reads_name() {
-            let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            return Expr::NameOnly(Box::new(self), id);
+            return Expr::NameOnly(Box::new(self), fresh_name_only_id());
         }
         match self {
             Expr::And(a, b) => {

@@ -2124,7 +2124,7 @@ impl<'a, 's> Ev<'a, 's> {
                         memchr::memmem::find(list.as_bytes(), needle.as_bytes()).is_some(),
                     )
                 } else {
-                    Item::Boolean(tokens.is_some_and(|t| t.contains(&*x)))
+                    Item::Boolean(tokens.is_some_and(|t| t.contains(&x)))
                 }
             }
             B::Contains | B::StartsWith | B::EndsWith => {

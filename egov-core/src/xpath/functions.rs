@@ -126,6 +126,27 @@ pub(crate) fn lookup_builtin(local: &str, arity: usize) -> Option<Builtin> {
 }
 
 impl Builtin {
+    /// A number for the compiled form: the function's row in the table, or for a constructor
+    /// function the table's length plus the type's number.
+    pub(crate) fn code(self) -> u32 {
+        match self {
+            Builtin::Constructor(t) => (TABLE.len() + t as usize) as u32,
+            b => TABLE.iter().position(|(_, x, _, _)| *x == b).unwrap_or(0) as u32,
+        }
+    }
+
+    /// The function with this [`Builtin::code`].
+    pub(crate) fn from_code(code: u32) -> Option<Builtin> {
+        let i = code as usize;
+        match TABLE.get(i) {
+            Some((_, b, _, _)) => Some(*b),
+            None => AtomicType::ALL
+                .iter()
+                .find(|t| **t as usize + TABLE.len() == i)
+                .map(|t| Builtin::Constructor(*t)),
+        }
+    }
+
     /// The `fn:` name, for messages.
     pub(crate) fn name(self) -> &'static str {
         if let Builtin::Constructor(t) = self {

@@ -56,10 +56,19 @@ pub(crate) fn interned_locals<'n>(names: impl Iterator<Item = &'n str>) -> (Vec<
     (ids, m.len() as u32 + 1)
 }
 
+static PATHS: Interner = OnceLock::new();
+
 /// Process-wide ids of memoizable absolute paths (by their compiled form).
 pub(crate) fn intern_path(key: &str) -> u32 {
-    static PATHS: Interner = OnceLock::new();
     intern(&PATHS, key)
+}
+
+/// The key a path memo id was interned from (a linear search: for writing compiled forms).
+pub(crate) fn path_key(id: u32) -> Option<String> {
+    let m = PATHS.get()?.lock().unwrap_or_else(|e| e.into_inner());
+    m.iter()
+        .find(|(_, v)| **v == id)
+        .map(|(k, _)| k.to_string())
 }
 
 #[derive(Clone, Copy)]

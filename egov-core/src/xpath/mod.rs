@@ -32,6 +32,7 @@
 
 mod ast;
 mod big;
+mod compiled;
 mod eval;
 mod functions;
 mod guard;
@@ -44,6 +45,7 @@ mod xslt;
 
 use std::sync::Arc;
 
+pub use compiled::{CompiledBlock, CompiledReader, CompiledWriter, COMPILED_FORMAT_VERSION};
 pub use guard::{AbsenceGuard, NamePresence};
 pub use pattern::{MatchKey, Pattern};
 pub use value::{AtomicType, Item, Str, XDate, XNode};

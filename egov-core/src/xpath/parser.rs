@@ -1267,9 +1267,7 @@ impl<'s, 'c> Parser<'s, 'c> {
 
 /// `contains(' t1 t2 … ', concat(' ', x, ' '))`: the tokens, when the literal is exactly one
 /// space, tokens separated by single spaces, one space.
-fn code_list_tokens(
-    args: &[Expr],
-) -> Option<std::collections::HashSet<Box<str>, std::hash::BuildHasherDefault<crate::hash::Fnv>>> {
+pub(crate) fn code_list_tokens(args: &[Expr]) -> Option<CodeListTokens> {
     let [Expr::Literal(Literal::String(list)), Expr::Call(Builtin::Concat, parts, _)] = args else {
         return None;
     };
@@ -1282,17 +1280,15 @@ fn code_list_tokens(
         return None;
     }
     let inner = list.strip_prefix(' ')?.strip_suffix(' ')?;
-    if inner.is_empty() || inner.chars().any(|c| c.is_whitespace() && c != ' ') {
+    if inner.is_empty()
+        || inner.contains("  ")
+        || inner.starts_with(' ')
+        || inner.ends_with(' ')
+        || inner.chars().any(|c| c.is_whitespace() && c != ' ')
+    {
         return None;
     }
-    let mut set = std::collections::HashSet::default();
-    for t in inner.split(' ') {
-        if t.is_empty() {
-            return None;
-        }
-        set.insert(Box::<str>::from(t));
-    }
-    Some(set)
+    Some(CodeListTokens::new(inner))
 }
 
 /// True for the kinds of expression that may be wrapped in [`Expr::Memo`]: value computations
@@ -1633,12 +1629,11 @@ pub(crate) fn memoize_repeated(e: &mut Expr) {
         ids: &[u32],
         seen: &mut Seen,
     ) {
-        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
         let mut id = None;
         if let Some((n, i)) = key(at, keys, pre, ids).and_then(|k| seen.get_mut(&k)) {
             if *n > 1 {
                 if *i == 0 {
-                    *i = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    *i = fresh_memo_id();
                 }
                 id = Some(*i);
             }

@@ -16,7 +16,7 @@ use crate::Error;
 
 /// How a step relates to the step before it (or, for the first step, to the root).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Sep {
+pub(crate) enum Sep {
     /// First step of `/a…`: the node's parent is the document node.
     Root,
     /// First step of a relative or `//` pattern: any node with a parent.
@@ -30,24 +30,24 @@ enum Sep {
 }
 
 #[derive(Debug)]
-enum PStepKind {
+pub(crate) enum PStepKind {
     /// Child (false) or attribute (true) axis with a node test.
     Test(bool, NodeTest),
     Group(Vec<PPath>),
 }
 
 #[derive(Debug)]
-struct PStep {
-    sep: Sep,
-    kind: PStepKind,
-    preds: Vec<Pred>,
-    positional: bool,
+pub(crate) struct PStep {
+    pub sep: Sep,
+    pub kind: PStepKind,
+    pub preds: Vec<Pred>,
+    pub positional: bool,
 }
 
 #[derive(Debug)]
-struct PPath {
+pub(crate) struct PPath {
     /// Empty for the pattern `/` (matches the document node).
-    steps: Vec<PStep>,
+    pub steps: Vec<PStep>,
 }
 
 /// What kind of node a pattern can match, for indexing rules by the last step of their pattern.
@@ -85,8 +85,8 @@ pub enum MatchKey {
 #[derive(Debug)]
 pub struct Pattern {
     source: Box<str>,
-    alts: Vec<PPath>,
-    locals: usize,
+    pub(crate) alts: Vec<PPath>,
+    pub(crate) locals: usize,
     functions: Option<Arc<FunctionLibrary>>,
 }
 
@@ -207,6 +207,21 @@ impl Pattern {
             locals: p.max_slot,
             functions: ctx.functions_arc(),
         })
+    }
+
+    /// A pattern from its compiled parts (see [`super::CompiledReader`]).
+    pub(crate) fn from_parts(
+        source: &str,
+        alts: Vec<PPath>,
+        locals: usize,
+        functions: Option<Arc<FunctionLibrary>>,
+    ) -> Pattern {
+        Pattern {
+            source: source.into(),
+            alts,
+            locals,
+            functions,
+        }
     }
 
     /// The pattern as given.

@@ -447,6 +447,18 @@ pub enum AtomicType {
 }
 
 impl AtomicType {
+    /// Every atomic type (in declaration order: the compiled form numbers them so).
+    pub(crate) const ALL: [AtomicType; 8] = [
+        AtomicType::AnyAtomic,
+        AtomicType::Untyped,
+        AtomicType::String,
+        AtomicType::Boolean,
+        AtomicType::Decimal,
+        AtomicType::Integer,
+        AtomicType::Double,
+        AtomicType::Date,
+    ];
+
     /// The type for an `xs:` local name.
     pub fn from_local(local: &str) -> Option<AtomicType> {
         Some(match local {

@@ -18,63 +18,30 @@ use super::components::{
 use super::datatypes::{Builtin, Ws};
 use super::names::{FxMap, NameId, Names, NsId};
 use super::{regex as xsd_regex, SchemaSet};
+use crate::binary::{Reader, Writer};
 use crate::error::Error;
 
 const MAGIC: &[u8; 8] = b"EGOVXSD\0";
 /// Bumped whenever the layout or the meaning of a compiled component changes.
 pub(crate) const FORMAT_VERSION: u32 = 1;
 
-struct W {
-    out: Vec<u8>,
+/// The writer: egov's binary primitives plus the components of a schema set.
+struct W(Writer);
+
+impl std::ops::Deref for W {
+    type Target = Writer;
+    fn deref(&self) -> &Writer {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for W {
+    fn deref_mut(&mut self) -> &mut Writer {
+        &mut self.0
+    }
 }
 
 impl W {
-    fn u(&mut self, mut v: u32) {
-        loop {
-            let byte = (v & 0x7f) as u8;
-            v >>= 7;
-            if v == 0 {
-                self.out.push(byte);
-                return;
-            }
-            self.out.push(byte | 0x80);
-        }
-    }
-
-    fn n(&mut self, v: usize) {
-        self.u(u32::try_from(v).unwrap_or(u32::MAX));
-    }
-
-    fn b(&mut self, v: bool) {
-        self.out.push(u8::from(v));
-    }
-
-    fn s(&mut self, v: &str) {
-        self.n(v.len());
-        self.out.extend_from_slice(v.as_bytes());
-    }
-
-    fn opt_u(&mut self, v: Option<u32>) {
-        match v {
-            None => self.u(0),
-            Some(x) => self.u(x.saturating_add(1)),
-        }
-    }
-
-    fn opt_n(&mut self, v: Option<usize>) {
-        self.opt_u(v.map(|x| u32::try_from(x).unwrap_or(u32::MAX - 1)));
-    }
-
-    fn opt_s(&mut self, v: Option<&str>) {
-        match v {
-            None => self.b(false),
-            Some(s) => {
-                self.b(true);
-                self.s(s);
-            }
-        }
-    }
-
     fn constraint(&mut self, c: Option<&ValueConstraint>) {
         match c {
             None => self.u(0),
@@ -158,9 +125,9 @@ fn ws_code(ws: Ws) -> u32 {
 
 /// Serialises a compiled schema set.
 pub(crate) fn write(set: &SchemaSet) -> Vec<u8> {
-    let mut w = W {
+    let mut w = W(Writer {
         out: Vec::with_capacity(256 * 1024),
-    };
+    });
     w.out.extend_from_slice(MAGIC);
     w.u(FORMAT_VERSION);
     // Counts first, so that the reader can check every index it reads.
@@ -321,12 +288,23 @@ pub(crate) fn write(set: &SchemaSet) -> Vec<u8> {
         w.u(a.ty.0);
         w.constraint(a.constraint.as_ref());
     }
-    w.out
+    w.0.out
 }
 
-struct R<'a> {
-    b: &'a [u8],
-    p: usize,
+/// The reader: egov's binary primitives plus the components of a schema set.
+struct R<'a>(Reader<'a>);
+
+impl<'a> std::ops::Deref for R<'a> {
+    type Target = Reader<'a>;
+    fn deref(&self) -> &Reader<'a> {
+        &self.0
+    }
+}
+
+impl<'a> std::ops::DerefMut for R<'a> {
+    fn deref_mut(&mut self) -> &mut Reader<'a> {
+        &mut self.0
+    }
 }
 
 fn bad(message: impl Into<String>) -> Error {
@@ -336,11 +314,6 @@ fn bad(message: impl Into<String>) -> Error {
         line: 0,
         column: 0,
     }
-}
-
-#[cold]
-fn out_of_range(what: &str, v: u32) -> Error {
-    bad(format!("{what} index {v} out of range"))
 }
 
 /// Upper bounds of the tables, for index checks.
@@ -355,103 +328,6 @@ struct Bounds {
 }
 
 impl<'a> R<'a> {
-    #[inline]
-    fn u(&mut self) -> Result<u32, Error> {
-        if let Some(&byte) = self.b.get(self.p) {
-            if byte < 0x80 {
-                self.p += 1;
-                return Ok(u32::from(byte));
-            }
-            if let Some(&second) = self.b.get(self.p + 1) {
-                if second < 0x80 {
-                    self.p += 2;
-                    return Ok(u32::from(byte & 0x7f) | (u32::from(second) << 7));
-                }
-            }
-        }
-        self.u_slow()
-    }
-
-    fn u_slow(&mut self) -> Result<u32, Error> {
-        let mut v: u32 = 0;
-        for shift in [0u32, 7, 14, 21, 28] {
-            let byte = *self.b.get(self.p).ok_or_else(|| bad("truncated"))?;
-            self.p += 1;
-            v |= u32::from(byte & 0x7f)
-                .checked_shl(shift)
-                .ok_or_else(|| bad("integer overflow"))?;
-            if byte & 0x80 == 0 {
-                return Ok(v);
-            }
-        }
-        Err(bad("integer too long"))
-    }
-
-    /// A count, bounded by the remaining input (every element takes at least one byte).
-    fn count(&mut self) -> Result<usize, Error> {
-        let n = self.u()? as usize;
-        if n > self.b.len().saturating_sub(self.p) {
-            return Err(bad("count larger than the input"));
-        }
-        Ok(n)
-    }
-
-    #[inline]
-    fn idx(&mut self, bound: u32, what: &str) -> Result<u32, Error> {
-        let v = self.u()?;
-        if v >= bound {
-            return Err(out_of_range(what, v));
-        }
-        Ok(v)
-    }
-
-    fn b(&mut self) -> Result<bool, Error> {
-        match self.b.get(self.p) {
-            Some(0) => {
-                self.p += 1;
-                Ok(false)
-            }
-            Some(1) => {
-                self.p += 1;
-                Ok(true)
-            }
-            _ => Err(bad("invalid flag")),
-        }
-    }
-
-    fn s(&mut self) -> Result<&'a str, Error> {
-        let n = self.count()?;
-        let bytes = self
-            .b
-            .get(self.p..self.p + n)
-            .ok_or_else(|| bad("truncated string"))?;
-        self.p += n;
-        std::str::from_utf8(bytes).map_err(|_| bad("invalid UTF-8"))
-    }
-
-    fn opt_idx(&mut self, bound: u32, what: &str) -> Result<Option<u32>, Error> {
-        match self.u()? {
-            0 => Ok(None),
-            v if v - 1 < bound => Ok(Some(v - 1)),
-            v => Err(bad(format!("{what} index {} out of range", v - 1))),
-        }
-    }
-
-    fn opt_n(&mut self) -> Result<Option<usize>, Error> {
-        Ok(match self.u()? {
-            0 => None,
-            v => Some((v - 1) as usize),
-        })
-    }
-
-    fn opt_s(&mut self) -> Result<Option<Box<str>>, Error> {
-        Ok(if self.b()? {
-            Some(Box::from(self.s()?))
-        } else {
-            None
-        })
-    }
-
     fn constraint(&mut self) -> Result<Option<ValueConstraint>, Error> {
         Ok(match self.u()? {
             0 => None,
@@ -524,7 +400,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<SchemaSet, Error> {
     let rest = bytes
         .strip_prefix(MAGIC.as_slice())
         .ok_or_else(|| bad("not a compiled schema set (wrong magic)"))?;
-    let mut r = R { b: rest, p: 0 };
+    let mut r = R(Reader::new(rest, |m: String| bad(m)));
     let version = r.u()?;
     if version != FORMAT_VERSION {
         return Err(bad(format!(

@@ -37,6 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod compiled;
 mod data;
 mod globals;
 mod scenario;
@@ -53,8 +54,8 @@ use std::sync::{Arc, OnceLock};
 use egov_core::hash::Fnv;
 use egov_core::xml::{Document, NodeKind};
 use egov_core::xpath::{
-    AbsenceGuard, DynamicContext, FunctionLibrary, MatchKey, NamePresence, Pattern, StaticContext,
-    XNode, XPath, XPathError,
+    AbsenceGuard, CompiledBlock, CompiledReader, CompiledWriter, DynamicContext, FunctionLibrary,
+    MatchKey, NamePresence, Pattern, StaticContext, XNode, XPath, XPathError,
 };
 
 use crate::report::{Flag, Location};
@@ -171,6 +172,8 @@ struct Rule {
     shape_only: bool,
     lets: Vec<(Cow<'static, str>, Cow<'static, str>)>,
     asserts: Vec<AssertDef>,
+    /// The rule's variables and tests in compiled form (see [`compiled`]), if shipped.
+    precompiled: Option<CompiledBlock<'static>>,
     compiled: OnceLock<Result<Compiled, String>>,
 }
 
@@ -190,6 +193,8 @@ pub struct Schema {
     version: Cow<'static, str>,
     licence: Cow<'static, str>,
     ctx: StaticContext,
+    /// The schema's user functions (also in `ctx`).
+    functions: Option<Arc<FunctionLibrary>>,
     globals: Vec<Global>,
     /// The globals that rule contexts read (evaluated before matching).
     context_globals: Vec<usize>,
@@ -377,6 +382,11 @@ impl Schema {
 
     fn compile_expr(&self, ctx: &StaticContext, src: &str, lets: usize) -> Result<Expr, String> {
         let xpath = XPath::compile(src, ctx).map_err(|e| e.to_string())?;
+        Ok(self.expr(xpath, lets))
+    }
+
+    /// An expression with the variables it reads split into globals and rule variables.
+    fn expr(&self, xpath: XPath, lets: usize) -> Expr {
         let g = self.globals.len();
         let mut e = Expr {
             lets: Vec::new(),
@@ -390,23 +400,51 @@ impl Schema {
                 e.lets.push(v - g);
             }
         }
-        Ok(e)
+        e
     }
 
     fn compile_rule(&self, rule: &Rule) -> Result<Compiled, String> {
+        if let Some(block) = &rule.precompiled {
+            // a block that does not decode (it cannot, for the shipped files) is compiled
+            if let Ok(c) = self.decode_rule(rule, &mut block.reader()) {
+                return Ok(c);
+            }
+        }
+        self.build_rule(rule, |s, ctx, src, lets| s.compile_expr(ctx, src, lets))
+    }
+
+    /// A rule's variables and tests from its compiled block (see [`compiled`]).
+    fn decode_rule(&self, rule: &Rule, r: &mut CompiledReader<'_>) -> Result<Compiled, String> {
+        let c = self.build_rule(rule, |s, ctx, src, lets| {
+            let xpath = r.xpath(src, ctx).map_err(|e| e.to_string())?;
+            Ok(s.expr(xpath, lets))
+        })?;
+        if !r.at_end() {
+            return Err("compiled rule block longer than the rule".into());
+        }
+        Ok(c)
+    }
+
+    /// Builds a rule's compiled form, getting each expression (variables first, then tests)
+    /// from `expr(schema, context, source, number of rule variables in scope)`.
+    fn build_rule(
+        &self,
+        rule: &Rule,
+        mut expr: impl FnMut(&Self, &StaticContext, &str, usize) -> Result<Expr, String>,
+    ) -> Result<Compiled, String> {
         // the schema's context, extended by the rule's variables (cloned only if there are any)
         let mut owned: Option<StaticContext> = None;
         let mut lets = Vec::with_capacity(rule.lets.len());
         for (i, (name, value)) in rule.lets.iter().enumerate() {
             let ctx = owned.get_or_insert_with(|| self.ctx.clone());
-            lets.push(self.compile_expr(ctx, value, i)?);
+            lets.push(expr(self, ctx, value, i)?);
             ctx.declare_variable(name);
         }
         let ctx = owned.as_ref().unwrap_or(&self.ctx);
         let n = rule.lets.len();
         let mut asserts = Vec::with_capacity(rule.asserts.len());
         for a in &rule.asserts {
-            let test = self.compile_expr(ctx, &a.test, n)?;
+            let test = expr(self, ctx, &a.test, n)?;
             let guard = (test.lets.is_empty() && test.globals.is_empty())
                 .then(|| test.xpath.absence_guard())
                 .flatten();
@@ -421,6 +459,42 @@ impl Schema {
             asserts,
             ctx: owned,
         })
+    }
+
+    /// Writes the schema's compiled form (see [`compiled`]); the rules must be compiled.
+    fn write_compiled(&self, w: &mut CompiledWriter) -> Result<(), crate::Error> {
+        match &self.functions {
+            Some(lib) => {
+                w.u32(1);
+                w.functions(lib);
+            }
+            None => w.u32(0),
+        }
+        for g in &self.globals {
+            match &g.xpath {
+                Ok(x) => {
+                    w.u32(1);
+                    w.xpath(x);
+                }
+                Err(e) => {
+                    w.u32(0);
+                    w.str(e);
+                }
+            }
+        }
+        for r in &self.rules {
+            w.pattern(&r.context);
+            let c = self.compiled(r).map_err(data_error)?;
+            w.block(|block| {
+                for e in &c.lets {
+                    block.xpath(&e.xpath);
+                }
+                for a in &c.asserts {
+                    block.xpath(&a.test.xpath);
+                }
+            });
+        }
+        Ok(())
     }
 
     /// The parts of an assertion's message (compiled once, when first needed).
@@ -961,7 +1035,43 @@ impl RuleSet {
 
     /// Loads and compiles (contexts, globals, functions) the schemas of `syntax` from the
     /// embedded data. Prefer [`RuleSet::for_syntax`], which does this once per process.
+    ///
+    /// The rules come from their shipped compiled form (`data/rules/compiled/`) when it
+    /// matches the embedded text, else they are compiled from the text.
     pub fn load(syntax: Syntax) -> Result<RuleSet, crate::Error> {
+        if let Some(r) = compiled::open(compiled::shipped(syntax), syntax) {
+            if let Ok(rules) = RuleSet::read(syntax, Some(r)) {
+                return Ok(rules);
+            }
+        }
+        RuleSet::read(syntax, None)
+    }
+
+    /// Loads the rules of `syntax` from the embedded text alone, compiling every expression
+    /// (what the compiled forms are made from; slower to load than [`RuleSet::load`]).
+    pub fn load_from_text(syntax: Syntax) -> Result<RuleSet, crate::Error> {
+        RuleSet::read(syntax, None)
+    }
+
+    /// The compiled form of these rules, as shipped in `data/rules/compiled/` (compiles every
+    /// rule first).
+    ///
+    /// # Errors
+    /// When a rule does not compile.
+    pub fn to_compiled_form(&self) -> Result<Vec<u8>, crate::Error> {
+        compiled::write(self)
+    }
+
+    /// The shipped compiled form of the rules of `syntax`.
+    pub fn shipped_compiled_form(syntax: Syntax) -> &'static [u8] {
+        compiled::shipped(syntax)
+    }
+
+    /// Reads the embedded text, taking compiled expressions from `src` when given.
+    fn read(
+        syntax: Syntax,
+        mut src: Option<CompiledReader<'static>>,
+    ) -> Result<RuleSet, crate::Error> {
         let mut schemas: Vec<Schema> = Vec::new();
         // raw pieces of the schema being read
         let mut functions: Vec<Cow<'static, str>> = Vec::new();
@@ -977,15 +1087,20 @@ impl RuleSet {
             pending: &mut Option<(usize, Cow<'static, str>)>,
             lets: &mut Vec<(Cow<'static, str>, Cow<'static, str>)>,
             asserts: &mut Vec<AssertDef>,
+            src: &mut Option<CompiledReader<'static>>,
         ) -> Result<(), crate::Error> {
             if let Some((pattern, context)) = pending.take() {
-                let compiled = Pattern::compile(&context, &schema.ctx)?;
+                let (compiled, precompiled) = match src {
+                    Some(r) => (r.pattern(&context, &schema.ctx)?, Some(r.block()?)),
+                    None => (Pattern::compile(&context, &schema.ctx)?, None),
+                };
                 schema.rules.push(Rule {
                     pattern,
                     shape_only: compiled.is_shape_only(),
                     context: compiled,
                     lets: std::mem::take(lets),
                     asserts: std::mem::take(asserts),
+                    precompiled,
                     compiled: OnceLock::new(),
                 });
             }
@@ -996,15 +1111,36 @@ impl RuleSet {
             schema: &mut Schema,
             functions: &mut Vec<Cow<'static, str>>,
             vars: &mut Vec<(Cow<'static, str>, Cow<'static, str>)>,
+            src: &mut Option<CompiledReader<'static>>,
         ) -> Result<(), crate::Error> {
+            let shipped = match src {
+                Some(r) => (r.u32()? == 1).then(|| r.functions()).transpose()?,
+                None => None,
+            };
+            if shipped.is_some() != (src.is_some() && !functions.is_empty()) {
+                return Err(data_error("compiled rules: functions do not match".into()));
+            }
             if !functions.is_empty() {
-                let lib = FunctionLibrary::from_xslt(functions.iter().map(|f| &**f), &schema.ctx)?;
-                schema.ctx.set_functions(Arc::new(lib));
+                let lib = match shipped {
+                    Some(lib) => lib,
+                    None => {
+                        FunctionLibrary::from_xslt(functions.iter().map(|f| &**f), &schema.ctx)?
+                    }
+                };
+                let lib = Arc::new(lib);
+                schema.ctx.set_functions(lib.clone());
+                schema.functions = Some(lib);
                 functions.clear();
             }
             for (name, value) in vars.drain(..) {
                 // a global sees the globals declared before it
-                let xpath = XPath::compile(&value, &schema.ctx).map_err(|e| e.to_string());
+                let xpath = match src {
+                    Some(r) => match r.u32()? {
+                        1 => Ok(r.xpath(&value, &schema.ctx)?),
+                        _ => Err(r.str()?.to_string()),
+                    },
+                    None => XPath::compile(&value, &schema.ctx).map_err(|e| e.to_string()),
+                };
                 schema.ctx.declare_variable(&name);
                 let global = Global::new(name, xpath, &schema.globals);
                 schema.globals.push(global);
@@ -1021,7 +1157,10 @@ impl RuleSet {
                 "VERSION" => {}
                 "SCHEMA" => {
                     if let Some(s) = schemas.last_mut().filter(|_| keep) {
-                        finish_rule(s, &mut pending_rule, &mut lets, &mut asserts)?;
+                        if !ctx_ready {
+                            finish_setup(s, &mut functions, &mut vars, &mut src)?;
+                        }
+                        finish_rule(s, &mut pending_rule, &mut lets, &mut asserts, &mut src)?;
                     }
                     keep = field(&f, 1) == syntax.as_str();
                     pending_rule = None;
@@ -1037,6 +1176,7 @@ impl RuleSet {
                             version: field(&f, 3),
                             licence: field(&f, 4),
                             ctx: StaticContext::new(),
+                            functions: None,
                             globals: Vec::new(),
                             context_globals: Vec::new(),
                             patterns: Vec::new(),
@@ -1058,17 +1198,17 @@ impl RuleSet {
                         continue;
                     };
                     if !ctx_ready {
-                        finish_setup(s, &mut functions, &mut vars)?;
+                        finish_setup(s, &mut functions, &mut vars, &mut src)?;
                         ctx_ready = true;
                     }
-                    finish_rule(s, &mut pending_rule, &mut lets, &mut asserts)?;
+                    finish_rule(s, &mut pending_rule, &mut lets, &mut asserts, &mut src)?;
                     s.patterns.push(field(&f, 0));
                 }
                 "RULE" => {
                     let Some(s) = schemas.last_mut() else {
                         continue;
                     };
-                    finish_rule(s, &mut pending_rule, &mut lets, &mut asserts)?;
+                    finish_rule(s, &mut pending_rule, &mut lets, &mut asserts, &mut src)?;
                     pending_rule = Some((s.patterns.len().saturating_sub(1), field(&f, 0)));
                 }
                 "LET" => lets.push((field(&f, 0), field(&f, 1))),
@@ -1083,7 +1223,13 @@ impl RuleSet {
             }
         }
         if let Some(s) = schemas.last_mut().filter(|_| keep) {
-            finish_rule(s, &mut pending_rule, &mut lets, &mut asserts)?;
+            if !ctx_ready {
+                finish_setup(s, &mut functions, &mut vars, &mut src)?;
+            }
+            finish_rule(s, &mut pending_rule, &mut lets, &mut asserts, &mut src)?;
+        }
+        if src.as_ref().is_some_and(|r| !r.at_end()) {
+            return Err(data_error("compiled rules longer than the text".into()));
         }
         if schemas.is_empty() {
             return Err(data_error(format!("no rules for syntax {syntax}")));

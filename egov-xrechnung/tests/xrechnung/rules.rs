@@ -628,3 +628,62 @@ fn compile_probe() {
         t.elapsed()
     );
 }
+
+/// `data/rules/compiled/*.bin` is what compiling the embedded `rules.tsv` gives (run with
+/// `EGOV_WRITE_COMPILED_RULES=1` to rewrite the files after changing the rules or the compiler).
+#[test]
+fn compiled_rules_are_current() {
+    let write = std::env::var_os("EGOV_WRITE_COMPILED_RULES").is_some();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/rules/compiled");
+    for syntax in [Syntax::Ubl, Syntax::Cii] {
+        let fresh = RuleSet::load_from_text(syntax)
+            .unwrap()
+            .to_compiled_form()
+            .unwrap();
+        let file = format!("{syntax}.bin");
+        if write {
+            std::fs::write(dir.join(&file), &fresh).unwrap();
+            println!("wrote data/rules/compiled/{file} ({} bytes)", fresh.len());
+        } else {
+            assert!(
+                fresh == RuleSet::shipped_compiled_form(syntax),
+                "data/rules/compiled/{file} is stale: run `EGOV_WRITE_COMPILED_RULES=1 cargo \
+                 test -p egov-xrechnung --test xrechnung compiled_rules_are_current`"
+            );
+        }
+        // the shipped form, loaded, writes the same bytes again
+        let loaded = RuleSet::load(syntax).unwrap().to_compiled_form().unwrap();
+        assert!(loaded == fresh, "{syntax}: loaded form differs");
+    }
+}
+
+/// Rules loaded from the compiled form find exactly what rules compiled from the text find.
+#[test]
+fn compiled_rules_find_what_the_text_finds() {
+    let Some(shared) = shared_dir("rules::compiled_rules_find_what_the_text_finds") else {
+        return;
+    };
+    let text = [
+        RuleSet::load_from_text(Syntax::Ubl).unwrap(),
+        RuleSet::load_from_text(Syntax::Cii).unwrap(),
+    ];
+    let key = |f: &Finding| (f.id.clone(), f.location.path.clone(), f.message.clone());
+    let mut n = 0;
+    for p in crate::common::xml_files(&shared.join("testdata/xrechnung/xrechnung-testsuite")) {
+        let doc = Document::parse(&std::fs::read(&p).unwrap(), &invoice_limits()).unwrap();
+        let syntax = Syntax::detect(doc.root_element()).unwrap();
+        let shipped = RuleSet::for_syntax(syntax).unwrap();
+        let from_text = &text[usize::from(syntax == Syntax::Cii)];
+        let names: Vec<&str> = shipped.schemas().iter().map(|s| s.name()).collect();
+        let a: Vec<_> = shipped.run(&doc, &names).unwrap().iter().map(key).collect();
+        let b: Vec<_> = from_text
+            .run(&doc, &names)
+            .unwrap()
+            .iter()
+            .map(key)
+            .collect();
+        assert_eq!(a, b, "{}", p.display());
+        n += 1;
+    }
+    assert!(n >= 80, "{n} testsuite invoices");
+}
