@@ -302,28 +302,57 @@ pub(crate) enum Expr {
 }
 
 /// Precompiled parts of a function call.
-/// The tokens of a code-list literal (`' AA AB … '`), as a set built when first asked: most
-/// code lists of a rule set are never consulted by a given process, or only much later.
+/// The tokens of a code-list literal (`' AA AB … '`). The first lookups search the text; a
+/// list that keeps being consulted gets a hash set. (Most code lists of a rule set are
+/// consulted a few times by a given process, or not at all; building all their sets up front
+/// cost a fresh process more than its whole first validation's lookups.)
 #[derive(Debug)]
 pub(crate) struct CodeListTokens {
     inner: Box<str>,
+    lookups: std::sync::atomic::AtomicU32,
     set: std::sync::OnceLock<HashSet<Box<str>, BuildHasherDefault<Fnv>>>,
 }
 
+/// Lookups by searching the text before a code list gets its set.
+const CODE_LIST_SCANS: u32 = 24;
+
 impl CodeListTokens {
-    /// The tokens of `inner` (separated by single spaces).
+    /// The tokens of `inner` (non-empty, separated by single spaces).
     pub(crate) fn new(inner: &str) -> Self {
         CodeListTokens {
             inner: inner.into(),
+            lookups: std::sync::atomic::AtomicU32::new(0),
             set: std::sync::OnceLock::new(),
         }
     }
 
-    /// True when `token` is one of them.
+    /// True when `token` (which has no spaces) is one of them.
     pub(crate) fn contains(&self, token: &str) -> bool {
+        if let Some(set) = self.set.get() {
+            return set.contains(token);
+        }
+        let n = self
+            .lookups
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n < CODE_LIST_SCANS {
+            return self.scan(token);
+        }
         self.set
             .get_or_init(|| self.inner.split(' ').map(Box::from).collect())
             .contains(token)
+    }
+
+    /// `token` occurs in the text between spaces (or the ends).
+    fn scan(&self, token: &str) -> bool {
+        if token.is_empty() {
+            return false;
+        }
+        let text = self.inner.as_bytes();
+        memchr::memmem::find_iter(text, token.as_bytes()).any(|at| {
+            let before = at.checked_sub(1).and_then(|i| text.get(i));
+            let after = text.get(at + token.len());
+            before.is_none_or(|b| *b == b' ') && after.is_none_or(|b| *b == b' ')
+        })
     }
 }
 
@@ -560,5 +589,30 @@ impl Expr {
             Expr::Memo(a, _) => a.never_numeric(),
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_list_lookups_agree_before_and_after_the_set_is_built() {
+        let list = CodeListTokens::new("AA AB B 0088 9930 ZZZ");
+        let probes = [
+            "AA", "AB", "B", "0088", "9930", "ZZZ", "A", "BB", "AAB", "A AB", "", "088", "ZZ",
+            "9930 ", "ZZZZ",
+        ];
+        let expected: Vec<bool> = probes
+            .iter()
+            .map(|p| !p.is_empty() && "AA AB B 0088 9930 ZZZ".split(' ').any(|t| t == *p))
+            .collect();
+        // enough rounds to cross from searching the text to the set
+        for _ in 0..=CODE_LIST_SCANS as usize / probes.len() + 1 {
+            let got: Vec<bool> = probes.iter().map(|p| list.contains(p)).collect();
+            assert_eq!(got, expected);
+        }
+        assert!(list.set.get().is_some());
     }
 }

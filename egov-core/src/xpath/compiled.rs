@@ -17,7 +17,7 @@
 //! let ctx = StaticContext::new();
 //! let source = "sum(for $i in 1 to 4 return $i * $i)";
 //! let mut w = CompiledWriter::new();
-//! w.xpath(&XPath::compile(source, &ctx)?);
+//! w.xpath(&XPath::compile(source, &ctx)?)?;
 //! let bytes = w.into_bytes();
 //! let x = CompiledReader::new(&bytes)?.xpath(source, &ctx)?;
 //! assert_eq!(x.evaluate_string(&mut DynamicContext::new()).unwrap(), "30");
@@ -27,19 +27,20 @@
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rust_decimal::Decimal;
 
 use super::ast::*;
 use super::functions::Builtin;
-use super::index::{intern_local, intern_path, path_key};
+use super::guard::AbsenceGuard;
+use super::index::{intern_local, intern_path, interned_name, path_key};
 use super::parser::{code_list_tokens, FnSig};
 use super::pattern::{PPath, PStep, PStepKind, Pattern, Sep};
 use super::regex::RegexCache;
 use super::value::{ArithOp, AtomicType, CmpOp};
 use super::xslt::{FunctionLibrary, Instr, UserFunction, VarValue};
-use super::{StaticContext, XPath};
+use super::{Body, StaticContext, XPath};
 use crate::binary::{Reader, Writer};
 use crate::hash::Fnv;
 use crate::Error;
@@ -176,11 +177,47 @@ impl CompiledWriter {
         self.w.s(v);
     }
 
-    /// A compiled expression (without its source text, which the reader is given).
-    pub fn xpath(&mut self, x: &XPath) {
-        self.start();
+    /// A compiled expression (without its source text, which the reader is given): what the
+    /// reader needs to know without decoding it (variables read, context-free, absence
+    /// guard), then the tree as a block (see [`CompiledReader::xpath_lazy`]).
+    ///
+    /// # Errors
+    /// When `x` was itself read lazily from bytes that do not decode.
+    pub fn xpath(&mut self, x: &XPath) -> Result<(), Error> {
+        let expr = x.expr().map_err(|e| bad(e.message))?;
         self.w.n(x.locals);
-        self.expr(&x.expr);
+        let vars = x.referenced_variables();
+        self.w.n(vars.len());
+        for v in vars {
+            self.w.n(v);
+        }
+        self.w.b(x.is_context_free());
+        match x.absence_guard() {
+            None => self.w.b(false),
+            Some(g) => {
+                self.w.b(true);
+                self.guard(&g);
+            }
+        }
+        self.block(|w| {
+            w.start();
+            w.expr(expr);
+        });
+        Ok(())
+    }
+
+    fn guard(&mut self, g: &AbsenceGuard) {
+        let terms = g.raw_terms();
+        self.w.n(terms.len());
+        let mut rest = terms;
+        while let Some((&len, tail)) = rest.split_first() {
+            let (names, next) = tail.split_at(tail.len().min(len as usize));
+            self.w.n(names.len());
+            for id in names {
+                self.ts(&interned_name(*id).unwrap_or_default());
+            }
+            rest = next;
+        }
     }
 
     /// A compiled match pattern (without its source text).
@@ -750,18 +787,64 @@ impl<'a> CompiledReader<'a> {
         Ok((s, id))
     }
 
-    /// A compiled expression; `source` is its text (for messages), `ctx` supplies the function
-    /// library its user-function calls refer to.
+    /// A compiled expression, decoded now; `source` is its text (for messages), `ctx` supplies
+    /// the function library its user-function calls refer to.
     pub fn xpath(&mut self, source: &str, ctx: &StaticContext) -> Result<XPath, Error> {
-        self.start(ctx.function_sigs().len());
-        let locals = self.r.count()?;
-        let expr = self.expr()?;
+        let (locals, _) = self.analysis(ctx)?;
+        let block = self.block()?;
+        let mut r = block.reader();
+        r.start(ctx.function_sigs().len());
+        let expr = r.expr()?;
+        if !r.at_end() {
+            return Err(bad("expression block longer than the expression".into()));
+        }
         Ok(XPath {
             source: source.into(),
-            expr,
+            body: Body::Ready(expr),
             locals,
             functions: ctx.functions_arc(),
         })
+    }
+
+    /// What is stored before an expression's block: its local slots and its analysis.
+    fn analysis(&mut self, ctx: &StaticContext) -> Result<(usize, LazyAnalysis), Error> {
+        let locals = self.r.count()?;
+        let n = self.r.count()?;
+        let mut vars = Vec::with_capacity(n);
+        for _ in 0..n {
+            vars.push(self.r.u()? as usize);
+        }
+        let context_free = self.r.b()?;
+        let guard = if self.r.b()? {
+            Some(self.guard()?)
+        } else {
+            None
+        };
+        Ok((
+            locals,
+            LazyAnalysis {
+                vars,
+                context_free,
+                guard,
+                functions: ctx.function_sigs().len(),
+            },
+        ))
+    }
+
+    fn guard(&mut self) -> Result<AbsenceGuard, Error> {
+        let n = self.r.count()?;
+        let mut terms = Vec::with_capacity(n);
+        while terms.len() < n {
+            let len = self.r.count()?;
+            terms.push(len as u32);
+            for _ in 0..len {
+                terms.push(self.name()?.1);
+            }
+        }
+        if terms.len() != n {
+            return Err(bad("absence guard longer than stated".into()));
+        }
+        Ok(AbsenceGuard::from_terms(terms))
     }
 
     /// A compiled match pattern (see [`CompiledReader::xpath`]).
@@ -1156,6 +1239,70 @@ impl<'a> CompiledReader<'a> {
     }
 }
 
+impl CompiledReader<'static> {
+    /// A compiled expression from `'static` bytes (embedded data), decoded when it is first
+    /// evaluated: what is needed before that — the variables it reads, whether it is
+    /// context-free, its absence guard — is stored beside the tree. A tree that turns out not
+    /// to decode makes its evaluations fail with the dynamic error `EGOV0001`.
+    pub fn xpath_lazy(&mut self, source: &str, ctx: &StaticContext) -> Result<XPath, Error> {
+        let (locals, analysis) = self.analysis(ctx)?;
+        let block = self.block()?;
+        Ok(XPath {
+            source: source.into(),
+            body: Body::Lazy(Box::new(LazyExpr {
+                analysis,
+                block,
+                expr: OnceLock::new(),
+            })),
+            locals,
+            functions: ctx.functions_arc(),
+        })
+    }
+}
+
+/// What is known of a lazily read expression before it is decoded.
+#[derive(Debug)]
+pub(crate) struct LazyAnalysis {
+    pub vars: Vec<usize>,
+    pub context_free: bool,
+    pub guard: Option<AbsenceGuard>,
+    /// How many user functions its calls may refer to.
+    functions: usize,
+}
+
+/// An expression read with [`CompiledReader::xpath_lazy`].
+#[derive(Debug)]
+pub(crate) struct LazyExpr {
+    pub analysis: LazyAnalysis,
+    block: CompiledBlock<'static>,
+    expr: OnceLock<Result<Expr, String>>,
+}
+
+impl std::ops::Deref for LazyExpr {
+    type Target = LazyAnalysis;
+    fn deref(&self) -> &LazyAnalysis {
+        &self.analysis
+    }
+}
+
+impl LazyExpr {
+    /// The tree, decoded on first use.
+    pub fn get(&self) -> Result<&Expr, String> {
+        self.expr
+            .get_or_init(|| {
+                let mut r = self.block.reader();
+                r.start(self.analysis.functions);
+                let e = r.expr().map_err(|e| e.to_string())?;
+                if !r.at_end() {
+                    return Err("expression block longer than the expression".into());
+                }
+                Ok(e)
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
 /// What the compiler attaches to a call, redone from its arguments: a regex cache for the
 /// regex functions (their patterns were checked when compiling), the token set of a code-list
 /// `contains`.
@@ -1240,17 +1387,31 @@ mod tests {
         for src in EXPRESSIONS {
             let compiled = XPath::compile(src, &ctx).unwrap();
             let mut w = CompiledWriter::new();
-            w.xpath(&compiled);
+            w.xpath(&compiled).unwrap();
             let bytes = w.into_bytes();
             let read = CompiledReader::new(&bytes)
                 .unwrap()
                 .xpath(src, &ctx)
                 .unwrap();
             let mut again = CompiledWriter::new();
-            again.xpath(&read);
+            again.xpath(&read).unwrap();
             assert_eq!(bytes, again.into_bytes(), "{src}");
             assert_eq!(value(&compiled, &doc), value(&read, &doc), "{src}");
             assert_eq!(read.source(), *src);
+            // read lazily: the same analysis before decoding, the same value after
+            let leaked: &'static [u8] = Box::leak(bytes.clone().into_boxed_slice());
+            let lazy = CompiledReader::new(leaked)
+                .unwrap()
+                .xpath_lazy(src, &ctx)
+                .unwrap();
+            assert!(lazy.lazy_analysis().is_some());
+            assert_eq!(lazy.referenced_variables(), compiled.referenced_variables());
+            assert_eq!(lazy.is_context_free(), compiled.is_context_free());
+            assert_eq!(lazy.absence_guard(), compiled.absence_guard());
+            assert_eq!(value(&compiled, &doc), value(&lazy, &doc), "{src}");
+            let mut again = CompiledWriter::new();
+            again.xpath(&lazy).unwrap();
+            assert_eq!(bytes, again.into_bytes(), "{src}");
         }
     }
 
@@ -1302,7 +1463,7 @@ mod tests {
         let doc = Document::parse(DOC.as_bytes(), &Limits::default()).unwrap();
         let mut w = CompiledWriter::new();
         for src in EXPRESSIONS {
-            w.xpath(&XPath::compile(src, &ctx).unwrap());
+            w.xpath(&XPath::compile(src, &ctx).unwrap()).unwrap();
         }
         let bytes = w.into_bytes();
         // every truncation and a flipped byte at every position: an error or some expression,
@@ -1319,17 +1480,26 @@ mod tests {
                     let _ = value(&x, &doc);
                 }
             }
+            if cut % 7 == 0 {
+                // read lazily, the errors come with the evaluation
+                let leaked: &'static [u8] = Box::leak(b.into_boxed_slice());
+                if let Ok(mut r) = CompiledReader::new(leaked) {
+                    while let Ok(x) = r.xpath_lazy("x", &ctx) {
+                        let _ = value(&x, &doc);
+                        let _ = x.absence_guard();
+                    }
+                }
+            }
         }
-        // deep nesting is refused: no locals, then 10,000 negations, an empty string table
-        let mut neg: Vec<u8> = 10_005u32.to_le_bytes().to_vec();
-        neg.push(0);
+        // deep nesting is refused: no locals, variables, context-freedom or guard, then a
+        // block of 10,000 negations, then an empty string table
+        let mut neg: Vec<u8> = 10_012u32.to_le_bytes().to_vec();
+        neg.extend([0, 0, 0, 0]);
+        neg.extend(10_000u32.to_le_bytes());
         neg.extend([15u8; 10_000]);
         neg.push(0);
         let mut r = CompiledReader::new(&neg).unwrap();
-        assert!(r
-            .xpath("x", &ctx)
-            .unwrap_err()
-            .to_string()
-            .contains("nested too deeply"));
+        let e = r.xpath("x", &ctx).unwrap_err().to_string();
+        assert!(e.contains("nested too deeply"), "{e}");
     }
 }

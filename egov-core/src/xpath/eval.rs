@@ -2884,7 +2884,7 @@ mod tests {
         let second = x.evaluate_string(&mut d).map_err(|e| e.code.to_string());
         assert_eq!(first, second, "{expr}");
         (
-            memos(&x.expr),
+            memos(x.expr().unwrap()),
             first.unwrap_or_else(|e| format!("error {e}")),
         )
     }

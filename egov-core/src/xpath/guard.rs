@@ -100,6 +100,18 @@ impl AbsenceGuard {
         true
     }
 
+    /// A guard from its terms (each a length, then that many interned local-name ids).
+    pub(crate) fn from_terms(terms: Vec<u32>) -> Self {
+        AbsenceGuard {
+            terms: terms.into(),
+        }
+    }
+
+    /// The terms (see [`AbsenceGuard::from_terms`]).
+    pub(crate) fn raw_terms(&self) -> &[u32] {
+        &self.terms
+    }
+
     /// Number of terms (names that must not all be present).
     pub fn terms(&self) -> usize {
         let mut n = 0;
@@ -117,8 +129,11 @@ impl XPath {
     /// value is true without evaluating it (see [`AbsenceGuard`]); None when there is
     /// none.
     pub fn absence_guard(&self) -> Option<AbsenceGuard> {
+        if let Some(lazy) = self.lazy_analysis() {
+            return lazy.guard.clone();
+        }
         let mut terms = Vec::new();
-        collect(&self.expr, &mut terms)?;
+        collect(self.expr().ok()?, &mut terms)?;
         Some(AbsenceGuard {
             terms: terms.into(),
         })

@@ -47,6 +47,15 @@ pub(crate) fn intern_local(local: &str) -> u32 {
     intern(&NAMES, local)
 }
 
+/// The local name or namespace an id was interned from (a linear search: for writing compiled
+/// forms).
+pub(crate) fn interned_name(id: u32) -> Option<String> {
+    let m = NAMES.get()?.lock().unwrap_or_else(|e| e.into_inner());
+    m.iter()
+        .find(|(_, v)| **v == id)
+        .map(|(k, _)| k.to_string())
+}
+
 /// The interned ids of those of `names` that are interned, and the id the next interned name
 /// will get (ids from it on are unknown to the caller).
 pub(crate) fn interned_locals<'n>(names: impl Iterator<Item = &'n str>) -> (Vec<u32>, u32) {

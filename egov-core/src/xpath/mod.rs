@@ -306,9 +306,17 @@ impl<'a> DynamicContext<'a> {
 #[derive(Debug)]
 pub struct XPath {
     source: Box<str>,
-    expr: Expr,
+    body: Body,
     locals: usize,
     functions: Option<Arc<FunctionLibrary>>,
+}
+
+/// The compiled tree: made by the compiler, or decoded from a compiled form when first
+/// evaluated (see [`CompiledReader::xpath_lazy`]).
+#[derive(Debug)]
+enum Body {
+    Ready(Expr),
+    Lazy(Box<compiled::LazyExpr>),
 }
 
 impl XPath {
@@ -318,10 +326,39 @@ impl XPath {
         let expr = p.parse_all()?;
         Ok(XPath {
             source: expression.into(),
-            expr,
+            body: Body::Ready(expr),
             locals: p.max_slot,
             functions: ctx.functions_arc(),
         })
+    }
+
+    /// The compiled tree (decoded now if it was read lazily; a compiled form that does not
+    /// decode is a dynamic error `EGOV0001`).
+    pub(crate) fn expr(&self) -> Result<&Expr, XPathError> {
+        match &self.body {
+            Body::Ready(e) => Ok(e),
+            Body::Lazy(l) => l.get().map_err(|m| {
+                value::err(
+                    "EGOV0001",
+                    format!("compiled form of {:?}: {m}", self.source),
+                )
+            }),
+        }
+    }
+
+    /// What is known of an expression read lazily without decoding it.
+    pub(crate) fn lazy_analysis(&self) -> Option<&compiled::LazyExpr> {
+        match &self.body {
+            Body::Lazy(l) => Some(l),
+            Body::Ready(_) => None,
+        }
+    }
+
+    /// Decodes an expression read lazily from a compiled form now rather than when first
+    /// evaluated (a background thread can do this ahead of the evaluations); false when it
+    /// does not decode.
+    pub fn prepare(&self) -> bool {
+        self.expr().is_ok()
     }
 
     /// The expression as given.
@@ -354,7 +391,8 @@ impl XPath {
         ctx: &mut DynamicContext<'a>,
     ) -> Result<Sequence<'a>, XPathError> {
         let mut out = Vec::new();
-        self.run(ctx, |ev, f| ev.eval(&self.expr, f, &mut out))?;
+        let expr = self.expr()?;
+        self.run(ctx, |ev, f| ev.eval(expr, f, &mut out))?;
         Ok(out)
     }
 
@@ -364,7 +402,8 @@ impl XPath {
         &'a self,
         ctx: &mut DynamicContext<'a>,
     ) -> Result<bool, XPathError> {
-        self.run(ctx, |ev, f| ev.ebv(&self.expr, f))
+        let expr = self.expr()?;
+        self.run(ctx, |ev, f| ev.ebv(expr, f))
     }
 
     /// Evaluates like `xsl:value-of`: the string values of the items joined with single spaces.
@@ -387,16 +426,24 @@ impl XPath {
     /// context item, no document, no user-defined function. Such an expression over constant
     /// variables can be evaluated once, without a document.
     pub fn is_context_free(&self) -> bool {
-        context_free(&self.expr)
+        match &self.body {
+            Body::Ready(e) => context_free(e),
+            Body::Lazy(l) => l.context_free,
+        }
     }
 
     /// The variable slots of the dynamic context the expression reads.
     pub fn referenced_variables(&self) -> Vec<usize> {
-        let mut out = Vec::new();
-        collect_vars(&self.expr, &mut out);
-        out.sort_unstable();
-        out.dedup();
-        out
+        match &self.body {
+            Body::Ready(e) => {
+                let mut out = Vec::new();
+                collect_vars(e, &mut out);
+                out.sort_unstable();
+                out.dedup();
+                out
+            }
+            Body::Lazy(l) => l.vars.clone(),
+        }
     }
 }
 

@@ -10,7 +10,7 @@ pub(crate) const SCENARIOS_TSV: &str = include_str!("../../data/rules/scenarios.
 
 /// Undoes the field escaping (`\\`, `\t`, `\n`, `\r`); borrows when there is nothing to undo.
 pub(crate) fn unescape(s: &'static str) -> Cow<'static, str> {
-    if !s.contains('\\') {
+    if !s.as_bytes().contains(&b'\\') {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());

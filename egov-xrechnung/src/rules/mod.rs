@@ -132,7 +132,8 @@ struct AssertDef {
     flag: Flag,
     layer: Cow<'static, str>,
     test: Cow<'static, str>,
-    message: Cow<'static, str>,
+    /// The message as in the data file (unescaped when first needed: most never are).
+    message: &'static str,
 }
 
 enum MsgPart {
@@ -163,6 +164,13 @@ struct Compiled {
     asserts: Vec<CompiledAssert>,
     /// The schema's static context extended by the rule's variables, if it has any.
     ctx: Option<StaticContext>,
+}
+
+impl Compiled {
+    /// The rule's expressions: its variables, then its tests.
+    fn expressions(&self) -> impl Iterator<Item = &XPath> {
+        (self.lets.iter().map(|e| &e.xpath)).chain(self.asserts.iter().map(|a| &a.test.xpath))
+    }
 }
 
 struct Rule {
@@ -414,9 +422,14 @@ impl Schema {
     }
 
     /// A rule's variables and tests from its compiled block (see [`compiled`]).
-    fn decode_rule(&self, rule: &Rule, r: &mut CompiledReader<'_>) -> Result<Compiled, String> {
+    fn decode_rule(
+        &self,
+        rule: &Rule,
+        r: &mut CompiledReader<'static>,
+    ) -> Result<Compiled, String> {
         let c = self.build_rule(rule, |s, ctx, src, lets| {
-            let xpath = r.xpath(src, ctx).map_err(|e| e.to_string())?;
+            // the tree is decoded when first evaluated (most are never, in a given process)
+            let xpath = r.xpath_lazy(src, ctx).map_err(|e| e.to_string())?;
             Ok(s.expr(xpath, lets))
         })?;
         if !r.at_end() {
@@ -474,7 +487,7 @@ impl Schema {
             match &g.xpath {
                 Ok(x) => {
                     w.u32(1);
-                    w.xpath(x);
+                    w.xpath(x)?;
                 }
                 Err(e) => {
                     w.u32(0);
@@ -485,14 +498,11 @@ impl Schema {
         for r in &self.rules {
             w.pattern(&r.context);
             let c = self.compiled(r).map_err(data_error)?;
+            let mut result = Ok(());
             w.block(|block| {
-                for e in &c.lets {
-                    block.xpath(&e.xpath);
-                }
-                for a in &c.asserts {
-                    block.xpath(&a.test.xpath);
-                }
+                result = c.expressions().try_for_each(|x| block.xpath(x));
             });
+            result?;
         }
         Ok(())
     }
@@ -507,7 +517,7 @@ impl Schema {
     ) -> Result<&'s [MsgPart], String> {
         let parts = ca.message.get_or_init(|| {
             let ctx = c.ctx.as_ref().unwrap_or(&self.ctx);
-            message_parts(&a.message)
+            message_parts(&data::unescape(a.message))
                 .into_iter()
                 .map(|(is_value, part)| {
                     Ok(if is_value {
@@ -538,6 +548,9 @@ impl Schema {
         for r in &self.rules {
             let error = |e| data_error(format!("{}: rule {}: {e}", self.name, r.context.source()));
             let c = self.compiled(r).map_err(error)?;
+            if let Some(x) = c.expressions().find(|x| !x.prepare()) {
+                return Err(error(format!("{:?} does not decode", x.source())));
+            }
             for (a, ca) in r.asserts.iter().zip(&c.asserts) {
                 self.message(r, c, a, ca).map_err(error)?;
             }
@@ -1028,7 +1041,11 @@ impl RuleSet {
     fn compile_backwards(&self) {
         for s in self.schemas.iter().rev() {
             for r in s.rules.iter().rev() {
-                let _ = s.compiled(r);
+                if let Ok(c) = s.compiled(r) {
+                    c.expressions().for_each(|x| {
+                        x.prepare();
+                    });
+                }
             }
         }
     }
@@ -1152,7 +1169,12 @@ impl RuleSet {
             if !keep && tag != "SCHEMA" {
                 continue;
             }
-            let f = fields(raw);
+            // (assertions, most of the records, split their own fields)
+            let f = if tag == "ASSERT" {
+                Vec::new()
+            } else {
+                fields(raw)
+            };
             match tag {
                 "VERSION" => {}
                 "SCHEMA" => {
@@ -1212,13 +1234,19 @@ impl RuleSet {
                     pending_rule = Some((s.patterns.len().saturating_sub(1), field(&f, 0)));
                 }
                 "LET" => lets.push((field(&f, 0), field(&f, 1))),
-                "ASSERT" => asserts.push(AssertDef {
-                    id: field(&f, 0),
-                    flag: flag_of(&field(&f, 1)),
-                    layer: field(&f, 2),
-                    test: field(&f, 3),
-                    message: field(&f, 4),
-                }),
+                "ASSERT" => {
+                    // id, flag, layer, test, message (kept raw)
+                    let mut parts = raw.splitn(5, '\t');
+                    let mut next = || data::unescape(parts.next().unwrap_or_default());
+                    let (id, flag, layer, test) = (next(), next(), next(), next());
+                    asserts.push(AssertDef {
+                        id,
+                        flag: flag_of(&flag),
+                        layer,
+                        test,
+                        message: parts.next().unwrap_or_default(),
+                    });
+                }
                 other => return Err(data_error(format!("rules.tsv: unknown record {other:?}"))),
             }
         }
