@@ -141,9 +141,15 @@ impl<'a> Reader<'a> {
     pub fn idx(&mut self, bound: u32, what: &str) -> Result<u32, Error> {
         let v = self.u()?;
         if v >= bound {
-            return Err(self.err(format!("{what} index {v} out of range")));
+            return Err(self.out_of_range(what, v));
         }
         Ok(v)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn out_of_range(&self, what: &str, v: u32) -> Error {
+        self.err(format!("{what} index {v} out of range"))
     }
 
     /// A flag (0 or 1).

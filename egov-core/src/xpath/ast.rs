@@ -83,7 +83,7 @@ pub(crate) enum KindTest {
 pub(crate) enum NodeTest {
     /// Expanded name (namespace URI, local name, interned ids of the local name and of the
     /// namespace URI).
-    Name(Box<str>, Box<str>, u32, u32),
+    Name(std::sync::Arc<str>, std::sync::Arc<str>, u32, u32),
     /// `p:*`
     NsWildcard(Box<str>),
     /// `*:local`
@@ -183,7 +183,7 @@ impl PathExpr {
                 StepKind::Axis(axis, test) => {
                     if let NodeTest::Name(_, local, id, _) = test {
                         if !axis.is_attribute() && !required.iter().any(|(_, i)| i == id) {
-                            required.push((local.clone(), *id));
+                            required.push((Box::from(&**local), *id));
                         }
                     }
                 }

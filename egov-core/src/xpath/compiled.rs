@@ -633,6 +633,8 @@ struct StringTable<'a> {
     strings: Vec<&'a str>,
     /// The interned id of each string used as a name (0 = not yet interned).
     ids: Vec<AtomicU32>,
+    /// Each string used as a name, shared by the name tests that use it.
+    shared: Vec<OnceLock<Arc<str>>>,
 }
 
 /// Reads compiled forms written by [`CompiledWriter`], in the same order.
@@ -694,7 +696,12 @@ impl<'a> CompiledReader<'a> {
             return Err(bad("bytes after the string table".into()));
         }
         let ids = strings.iter().map(|_| AtomicU32::new(0)).collect();
-        let table = Arc::new(StringTable { strings, ids });
+        let shared = strings.iter().map(|_| OnceLock::new()).collect();
+        let table = Arc::new(StringTable {
+            strings,
+            ids,
+            shared,
+        });
         let mut r = CompiledReader::with_table(content, table);
         r.r.p = 4;
         Ok(r)
@@ -770,11 +777,11 @@ impl<'a> CompiledReader<'a> {
     }
 
     /// A name from the table with its interned id (interned once per table).
-    fn name(&mut self) -> Result<(&'a str, u32), Error> {
+    fn name(&mut self) -> Result<(usize, u32), Error> {
         let i = self.ti()?;
         let s = self.table.strings.get(i).copied().unwrap_or_default();
         let Some(cached) = self.table.ids.get(i) else {
-            return Ok((s, intern_local(s)));
+            return Ok((i, intern_local(s)));
         };
         let id = match cached.load(Ordering::Relaxed) {
             0 => {
@@ -784,7 +791,16 @@ impl<'a> CompiledReader<'a> {
             }
             id => id,
         };
-        Ok((s, id))
+        Ok((i, id))
+    }
+
+    /// The string at `i` of the table as a shared string (made once per table).
+    fn shared(&self, i: usize) -> Arc<str> {
+        let s = self.table.strings.get(i).copied().unwrap_or_default();
+        match self.table.shared.get(i) {
+            Some(cell) => cell.get_or_init(|| Arc::from(s)).clone(),
+            None => Arc::from(s),
+        }
     }
 
     /// A compiled expression, decoded now; `source` is its text (for messages), `ctx` supplies
@@ -998,7 +1014,7 @@ impl<'a> CompiledReader<'a> {
             0 => {
                 let (ns, ns_id) = self.name()?;
                 let (local, id) = self.name()?;
-                NodeTest::Name(ns.into(), local.into(), id, ns_id)
+                NodeTest::Name(self.shared(ns), self.shared(local), id, ns_id)
             }
             1 => NodeTest::NsWildcard(self.ts()?.into()),
             2 => NodeTest::LocalWildcard(self.ts()?.into()),
