@@ -998,10 +998,11 @@ fn shared(syntax: Syntax) -> &'static Shared {
 impl RuleSet {
     /// The compiled rules of a syntax (all its schemas), built on first use and shared.
     ///
-    /// Rules compile lazily, the first time they fire; the first call also starts a background
-    /// thread that compiles the rest (from the last rule backwards), so a fresh process spends
-    /// its first validation on two cores instead of one. Where threads cannot be started, rules
-    /// compile on first use only.
+    /// The rules come from their shipped compiled form; each expression is decoded the first
+    /// time it is evaluated. The first call also starts a background thread that loads the
+    /// rules and prepares them (from the last rule backwards) while the validating thread
+    /// checks the scenario and the XML Schema. Where threads cannot be started, all of this
+    /// happens on first use.
     pub fn for_syntax(syntax: Syntax) -> Result<&'static RuleSet, crate::Error> {
         let rules = shared(syntax)
             .rules
@@ -1036,16 +1037,15 @@ impl RuleSet {
         drop(spawned);
     }
 
-    /// Compiles every rule, last rule of the last schema first (the validation itself starts
-    /// with the first ones).
+    /// Prepares every rule, last rule of the last schema first (the validation itself starts
+    /// with the first ones). From the compiled form this makes the rules' expressions without
+    /// decoding their trees: each is decoded by the first evaluation that needs it. (Decoding
+    /// them all here as well was measured slower: a second thread allocating megabytes grows
+    /// its own heap with `mprotect` calls that stall the validating thread's page faults.)
     fn compile_backwards(&self) {
         for s in self.schemas.iter().rev() {
             for r in s.rules.iter().rev() {
-                if let Ok(c) = s.compiled(r) {
-                    c.expressions().for_each(|x| {
-                        x.prepare();
-                    });
-                }
+                let _ = s.compiled(r);
             }
         }
     }
