@@ -306,7 +306,7 @@ fn step_validate() -> Result<(), String> {
     times.sort();
     let warm = times.get(times.len() / 2).copied().unwrap_or_default();
     println!(
-        "   the sample invoice: {} under {:?} (first call in this process, rules compiled as needed: {first:?}; then, warm, median of 31: {warm:?})",
+        "   the sample invoice: {} under {:?} (first call in this process, rules loaded as needed: {first:?}; then, warm, median of 31: {warm:?})",
         if good.valid { "VALID" } else { "INVALID" },
         good.scenario.as_deref().unwrap_or("no scenario"),
     );
