@@ -96,7 +96,7 @@ pub(crate) enum NodeTest {
 /// Literals.
 #[derive(Debug, Clone)]
 pub(crate) enum Literal {
-    String(Box<str>),
+    String(std::sync::Arc<str>),
     Integer(i64),
     Decimal(Decimal),
     Double(f64),
@@ -160,7 +160,7 @@ pub(crate) struct PathExpr {
     /// Element name tests (local name, interned id) that, when absent from the document, make
     /// the path empty without evaluating it (only steps not preceded by predicates or expression
     /// steps, whose evaluation could raise an error), last step first.
-    pub required: Vec<(Box<str>, u32)>,
+    pub required: Vec<(std::sync::Arc<str>, u32)>,
     /// Starts at the context item or root and has only name-test axis steps without predicates,
     /// possibly followed by one expression step (evaluated node by node when a single item is
     /// wanted).
@@ -177,13 +177,13 @@ pub(crate) struct PathExpr {
 
 impl PathExpr {
     pub(crate) fn new(start: PathStart, steps: Vec<Step>) -> Self {
-        let mut required: Vec<(Box<str>, u32)> = Vec::new();
+        let mut required: Vec<(std::sync::Arc<str>, u32)> = Vec::new();
         for s in &steps {
             match &s.kind {
                 StepKind::Axis(axis, test) => {
                     if let NodeTest::Name(_, local, id, _) = test {
                         if !axis.is_attribute() && !required.iter().any(|(_, i)| i == id) {
-                            required.push((Box::from(&**local), *id));
+                            required.push((local.clone(), *id));
                         }
                     }
                 }
@@ -308,7 +308,9 @@ pub(crate) enum Expr {
 /// cost a fresh process more than its whole first validation's lookups.)
 #[derive(Debug)]
 pub(crate) struct CodeListTokens {
-    inner: Box<str>,
+    /// The literal (`' AA AB … '`, shared with the expression); the tokens are inside the
+    /// first and last space.
+    list: std::sync::Arc<str>,
     lookups: std::sync::atomic::AtomicU32,
     set: std::sync::OnceLock<HashSet<Box<str>, BuildHasherDefault<Fnv>>>,
 }
@@ -317,10 +319,10 @@ pub(crate) struct CodeListTokens {
 const CODE_LIST_SCANS: u32 = 24;
 
 impl CodeListTokens {
-    /// The tokens of `inner` (non-empty, separated by single spaces).
-    pub(crate) fn new(inner: &str) -> Self {
+    /// The tokens of `list`: one space, tokens separated by single spaces, one space.
+    pub(crate) fn new(list: std::sync::Arc<str>) -> Self {
         CodeListTokens {
-            inner: inner.into(),
+            list,
             lookups: std::sync::atomic::AtomicU32::new(0),
             set: std::sync::OnceLock::new(),
         }
@@ -338,8 +340,16 @@ impl CodeListTokens {
             return self.scan(token);
         }
         self.set
-            .get_or_init(|| self.inner.split(' ').map(Box::from).collect())
+            .get_or_init(|| self.inner().split(' ').map(Box::from).collect())
             .contains(token)
+    }
+
+    /// The tokens separated by single spaces.
+    fn inner(&self) -> &str {
+        let l = &*self.list;
+        l.strip_prefix(' ')
+            .and_then(|l| l.strip_suffix(' '))
+            .unwrap_or(l)
     }
 
     /// `token` occurs in the text between spaces (or the ends).
@@ -347,7 +357,7 @@ impl CodeListTokens {
         if token.is_empty() {
             return false;
         }
-        let text = self.inner.as_bytes();
+        let text = self.inner().as_bytes();
         memchr::memmem::find_iter(text, token.as_bytes()).any(|at| {
             let before = at.checked_sub(1).and_then(|i| text.get(i));
             let after = text.get(at + token.len());
@@ -599,7 +609,7 @@ mod tests {
 
     #[test]
     fn code_list_lookups_agree_before_and_after_the_set_is_built() {
-        let list = CodeListTokens::new("AA AB B 0088 9930 ZZZ");
+        let list = CodeListTokens::new(" AA AB B 0088 9930 ZZZ ".into());
         let probes = [
             "AA", "AB", "B", "0088", "9930", "ZZZ", "A", "BB", "AAB", "A AB", "", "088", "ZZ",
             "9930 ", "ZZZZ",

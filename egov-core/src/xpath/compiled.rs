@@ -35,7 +35,7 @@ use super::ast::*;
 use super::functions::Builtin;
 use super::guard::AbsenceGuard;
 use super::index::{intern_local, intern_path, interned_name, path_key};
-use super::parser::{code_list_tokens, FnSig};
+use super::parser::FnSig;
 use super::pattern::{PPath, PStep, PStepKind, Pattern, Sep};
 use super::regex::RegexCache;
 use super::value::{ArithOp, AtomicType, CmpOp};
@@ -47,7 +47,7 @@ use crate::Error;
 
 /// Bumped whenever the layout or the meaning of the compiled form changes; a reader of another
 /// version refuses the bytes (callers then compile from the text).
-pub const COMPILED_FORMAT_VERSION: u32 = 1;
+pub const COMPILED_FORMAT_VERSION: u32 = 2;
 
 /// Nesting deeper than this is refused when reading (the compiler's own limit is lower).
 const MAX_DEPTH: usize = 256;
@@ -578,10 +578,14 @@ impl CompiledWriter {
             Expr::Union(a, b) => self.two(20, a, b),
             Expr::Intersect(a, b) => self.two(21, a, b),
             Expr::Except(a, b) => self.two(22, a, b),
-            Expr::Call(b, args, _) => {
+            Expr::Call(b, args, extra) => {
                 self.w.u(23);
                 self.w.u(b.code());
                 self.exprs(args);
+                if *b == Builtin::Contains {
+                    // the code-list form (so that the reader need not check the list again)
+                    self.w.b(extra.as_ref().is_some_and(|x| x.tokens.is_some()));
+                }
             }
             Expr::UserCall(i, args) => {
                 self.w.u(24);
@@ -912,6 +916,21 @@ impl<'a> CompiledReader<'a> {
         Ok(FunctionLibrary { sigs, funcs })
     }
 
+    /// The token set of a code-list `contains(' A B … ', concat(' ', x, ' '))` when the writer
+    /// marked the call as one (the list was checked when compiling).
+    fn code_list(&mut self, args: &[Expr]) -> Result<Option<Box<CallExtra>>, Error> {
+        if !self.r.b()? {
+            return Ok(None);
+        }
+        let Some(Expr::Literal(Literal::String(list))) = args.first() else {
+            return Err(bad("code list without its literal".into()));
+        };
+        Ok(Some(Box::new(CallExtra {
+            regex: RegexCache::default(),
+            tokens: Some(CodeListTokens::new(list.clone())),
+        })))
+    }
+
     fn enter(&mut self) -> Result<(), Error> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -1149,7 +1168,10 @@ impl<'a> CompiledReader<'a> {
     fn expr_inner(&mut self) -> Result<Expr, Error> {
         Ok(match self.r.u()? {
             0 => Expr::Literal(match self.r.u()? {
-                0 => Literal::String(self.ts()?.into()),
+                0 => {
+                    let i = self.ti()?;
+                    Literal::String(self.shared(i))
+                }
                 1 => Literal::Integer(self.r.u64()? as i64),
                 2 => {
                     let b = self
@@ -1211,7 +1233,13 @@ impl<'a> CompiledReader<'a> {
                 let b =
                     Builtin::from_code(c).ok_or_else(|| bad(format!("invalid function {c}")))?;
                 let args = self.exprs()?;
-                let extra = call_extra(b, &args);
+                let extra = if b == Builtin::Contains {
+                    self.code_list(&args)?
+                } else if b.uses_regex() {
+                    Some(Box::default())
+                } else {
+                    None
+                };
                 Expr::Call(b, args, extra)
             }
             24 => {
@@ -1317,24 +1345,6 @@ impl LazyExpr {
             .as_ref()
             .map_err(Clone::clone)
     }
-}
-
-/// What the compiler attaches to a call, redone from its arguments: a regex cache for the
-/// regex functions (their patterns were checked when compiling), the token set of a code-list
-/// `contains`.
-fn call_extra(b: Builtin, args: &[Expr]) -> Option<Box<CallExtra>> {
-    if b.uses_regex() {
-        return Some(Box::default());
-    }
-    if b == Builtin::Contains {
-        return code_list_tokens(args).map(|tokens| {
-            Box::new(CallExtra {
-                regex: RegexCache::default(),
-                tokens: Some(tokens),
-            })
-        });
-    }
-    None
 }
 
 #[cfg(test)]

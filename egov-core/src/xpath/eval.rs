@@ -890,7 +890,7 @@ impl<'a, 's> Ev<'a, 's> {
 
     /// True when one of the element names does not occur in the node's document (the index
     /// must be there already).
-    fn names_absent(&mut self, names: &'a [(Box<str>, u32)], node: XNode<'a>) -> bool {
+    fn names_absent(&mut self, names: &'a [(std::sync::Arc<str>, u32)], node: XNode<'a>) -> bool {
         if names.is_empty() {
             return false;
         }

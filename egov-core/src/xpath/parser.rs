@@ -1288,7 +1288,7 @@ pub(crate) fn code_list_tokens(args: &[Expr]) -> Option<CodeListTokens> {
     {
         return None;
     }
-    Some(CodeListTokens::new(inner))
+    Some(CodeListTokens::new(list.clone()))
 }
 
 /// True for the kinds of expression that may be wrapped in [`Expr::Memo`]: value computations

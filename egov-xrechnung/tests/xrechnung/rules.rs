@@ -651,9 +651,11 @@ fn compiled_rules_are_current() {
                  test -p egov-xrechnung --test xrechnung compiled_rules_are_current`"
             );
         }
-        // the shipped form, loaded, writes the same bytes again
-        let loaded = RuleSet::load(syntax).unwrap().to_compiled_form().unwrap();
-        assert!(loaded == fresh, "{syntax}: loaded form differs");
+        if !write {
+            // the shipped form, loaded, writes the same bytes again
+            let loaded = RuleSet::load(syntax).unwrap().to_compiled_form().unwrap();
+            assert!(loaded == fresh, "{syntax}: loaded form differs");
+        }
     }
 }
 
