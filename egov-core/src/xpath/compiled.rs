@@ -47,7 +47,7 @@ use crate::Error;
 
 /// Bumped whenever the layout or the meaning of the compiled form changes; a reader of another
 /// version refuses the bytes (callers then compile from the text).
-pub const COMPILED_FORMAT_VERSION: u32 = 2;
+pub const COMPILED_FORMAT_VERSION: u32 = 3;
 
 /// Nesting deeper than this is refused when reading (the compiler's own limit is lower).
 const MAX_DEPTH: usize = 256;
@@ -135,10 +135,14 @@ impl CompiledWriter {
         }
         let mut table: Vec<(&str, u32)> = self.strings.iter().map(|(s, i)| (&**s, *i)).collect();
         table.sort_unstable_by_key(|(_, i)| *i);
+        // the lengths, then all strings as one (so that the reader checks UTF-8 once)
         let mut w = std::mem::take(&mut self.w);
         w.n(table.len());
-        for (s, _) in table {
-            w.s(s);
+        for (s, _) in &table {
+            w.n(s.len());
+        }
+        for (s, _) in &table {
+            w.out.extend_from_slice(s.as_bytes());
         }
         w.out
     }
@@ -175,6 +179,12 @@ impl CompiledWriter {
     /// A string (in place, not in the string table: for headers).
     pub fn str(&mut self, v: &str) {
         self.w.s(v);
+    }
+
+    /// A string of the string table (each distinct string is stored once; the reader borrows
+    /// it from the bytes).
+    pub fn text(&mut self, v: &str) {
+        self.ts(v);
     }
 
     /// A compiled expression (without its source text, which the reader is given): what the
@@ -692,11 +702,25 @@ impl<'a> CompiledReader<'a> {
             .ok_or_else(|| bad("string table out of range".into()))?;
         let mut t = Reader::new(table, bad);
         let n = t.count()?;
-        let mut strings = Vec::with_capacity(n);
+        let mut lengths = Vec::with_capacity(n);
         for _ in 0..n {
-            strings.push(t.s()?);
+            lengths.push(t.count()?);
         }
-        if !t.at_end() {
+        let text = table
+            .get(t.p..)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .ok_or_else(|| bad("string table is not UTF-8".into()))?;
+        let mut strings = Vec::with_capacity(n);
+        let mut at = 0usize;
+        for len in lengths {
+            let end = at.saturating_add(len);
+            strings.push(
+                text.get(at..end)
+                    .ok_or_else(|| bad("string table cut".into()))?,
+            );
+            at = end;
+        }
+        if at != text.len() {
             return Err(bad("bytes after the string table".into()));
         }
         let ids = strings.iter().map(|_| AtomicU32::new(0)).collect();
@@ -747,6 +771,11 @@ impl<'a> CompiledReader<'a> {
     /// A string written with [`CompiledWriter::str`].
     pub fn str(&mut self) -> Result<&'a str, Error> {
         self.r.s()
+    }
+
+    /// A string written with [`CompiledWriter::text`].
+    pub fn text(&mut self) -> Result<&'a str, Error> {
+        self.ts()
     }
 
     /// A block written with [`CompiledWriter::block`], set aside.

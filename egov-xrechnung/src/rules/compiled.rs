@@ -4,14 +4,23 @@
 //!
 //! The files are made from `data/rules/rules.tsv` by [`write`] (the test
 //! `rules::compiled_rules_are_current` fails when they are stale; run it with
-//! `EGOV_WRITE_COMPILED_RULES=1` to rewrite them). They hold, in the order
-//! [`super::RuleSet::load`] reads the text: per schema its function library, its global
-//! variables, and per rule the context pattern and one block with the rule's variables and
-//! assertion tests, decoded when the rule is first used. The header names the format versions
-//! and a hash of `rules.tsv`; a file that does not match the embedded text, or any decoding
-//! error, makes the loader compile from the text instead — slower, never wrong.
+//! `EGOV_WRITE_COMPILED_RULES=1` to rewrite them). They hold everything the loader needs, so
+//! that it does not read the text at all: per schema its names, namespaces, function library
+//! and global variables, and per rule its data (context, variables, assertions with id, flag,
+//! layer, test and message — strings borrowed from the file) with the compiled context pattern
+//! and one block with the compiled variables and tests, each of which is decoded when first
+//! evaluated. The header names the format versions and a hash of `rules.tsv`; a file that does
+//! not match the embedded text, or any reading error, makes the loader compile the text
+//! instead — slower, never wrong.
 
-use egov_core::xpath::{CompiledReader, CompiledWriter, COMPILED_FORMAT_VERSION};
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
+
+use egov_core::xpath::{CompiledReader, CompiledWriter, StaticContext, COMPILED_FORMAT_VERSION};
+
+use super::globals::Global;
+use super::{data_error, AssertDef, NameIndex, Rule, Schema};
+use crate::report::Flag;
 
 use super::data::RULES_TSV;
 use super::RuleSet;
@@ -29,23 +38,28 @@ pub(super) fn shipped(syntax: Syntax) -> &'static [u8] {
     }
 }
 
-/// A hash of `rules.tsv` (eight bytes at a time: this runs at every start).
+/// A hash of `rules.tsv` (32 bytes at a time in four lanes: this runs at every start).
 fn text_hash() -> u64 {
-    let (words, rest) = RULES_TSV.as_bytes().as_chunks::<8>();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ RULES_TSV.len() as u64;
-    let mut mix = |w: u64| h = (h ^ w).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
-    for w in words {
-        mix(u64::from_le_bytes(*w));
+    let bytes = RULES_TSV.as_bytes();
+    let (blocks, rest) = bytes.as_chunks::<32>();
+    let mut lanes: [u64; 4] = [0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64, 1, 2, 3];
+    let mix = |h: u64, w: u64| (h ^ w).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+    for b in blocks {
+        let (words, _) = b.as_chunks::<8>();
+        for (lane, w) in lanes.iter_mut().zip(words) {
+            *lane = mix(*lane, u64::from_le_bytes(*w));
+        }
     }
+    let mut h = lanes.iter().fold(0, |h, l| mix(h, *l));
     for b in rest {
-        mix(u64::from(*b));
+        h = mix(h, u64::from(*b));
     }
     h
 }
 
 /// A reader positioned after the header of `bytes`, if the header matches this build and
 /// `syntax`.
-pub(super) fn open(bytes: &'static [u8], syntax: Syntax) -> Option<CompiledReader<'static>> {
+fn open(bytes: &'static [u8], syntax: Syntax) -> Option<CompiledReader<'static>> {
     let mut r = CompiledReader::new(bytes).ok()?;
     let ok = r.str().ok()? == MAGIC
         && r.u32().ok()? == FORMAT_VERSION
@@ -67,8 +81,197 @@ pub(super) fn write(rules: &RuleSet) -> Result<Vec<u8>, crate::Error> {
     w.u32(COMPILED_FORMAT_VERSION);
     w.u64(text_hash());
     w.str(rules.syntax().as_str());
+    w.u32(len(rules.schemas().len()));
     for s in rules.schemas() {
-        s.write_compiled(&mut w)?;
+        write_schema(&mut w, s)?;
     }
     Ok(w.into_bytes())
+}
+
+fn len(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn flag_code(f: Flag) -> u32 {
+    match f {
+        Flag::Fatal => 0,
+        Flag::Warning => 1,
+        Flag::Information => 2,
+    }
+}
+
+fn write_schema(w: &mut CompiledWriter, s: &Schema) -> Result<(), crate::Error> {
+    w.text(&s.name);
+    w.text(&s.layers.join(","));
+    w.text(&s.version);
+    w.text(&s.licence);
+    let ns: Vec<(&str, &str)> = s.ctx.namespaces().collect();
+    w.u32(len(ns.len()));
+    for (prefix, uri) in ns {
+        w.text(prefix);
+        w.text(uri);
+    }
+    match &s.functions {
+        Some(lib) => {
+            w.u32(1);
+            w.functions(lib);
+        }
+        None => w.u32(0),
+    }
+    w.u32(len(s.globals.len()));
+    for g in &s.globals {
+        w.text(&g.name);
+        w.text(&g.source);
+        match &g.xpath {
+            Ok(x) => {
+                w.u32(1);
+                w.xpath(x)?;
+            }
+            Err(e) => {
+                w.u32(0);
+                w.str(e);
+            }
+        }
+    }
+    w.u32(len(s.patterns.len()));
+    for p in &s.patterns {
+        w.text(p);
+    }
+    w.u32(len(s.rules.len()));
+    for r in &s.rules {
+        write_rule(w, s, r)?;
+    }
+    Ok(())
+}
+
+fn write_rule(w: &mut CompiledWriter, s: &Schema, r: &Rule) -> Result<(), crate::Error> {
+    w.u32(len(r.pattern));
+    w.text(&r.context_source);
+    w.pattern(&r.context);
+    w.u32(len(r.lets.len()));
+    for (name, value) in &r.lets {
+        w.text(name);
+        w.text(value);
+    }
+    w.u32(len(r.asserts.len()));
+    for a in &r.asserts {
+        w.text(&a.id);
+        w.u32(flag_code(a.flag));
+        w.text(&a.layer);
+        w.text(&a.test);
+        w.text(a.message);
+    }
+    let c = s.compiled(r).map_err(data_error)?;
+    let mut result = Ok(());
+    w.block(|block| {
+        result = c.expressions().try_for_each(|x| block.xpath(x));
+    });
+    Ok(result?)
+}
+
+/// The shipped rules of `syntax`, if their compiled form matches this build and the embedded
+/// text and reads without error (else the caller compiles the text).
+pub(super) fn read(syntax: Syntax) -> Option<RuleSet> {
+    let mut r = open(shipped(syntax), syntax)?;
+    let n = r.u32().ok()?;
+    let mut schemas = Vec::new();
+    for _ in 0..n {
+        schemas.push(read_schema(&mut r).ok()?);
+    }
+    if !r.at_end() {
+        return None;
+    }
+    RuleSet::finish(syntax, schemas).ok()
+}
+
+fn read_schema(r: &mut CompiledReader<'static>) -> Result<Schema, egov_core::Error> {
+    let name = r.text()?;
+    let layers = r.text()?.split(',').map(str::to_string).collect();
+    let version = r.text()?;
+    let licence = r.text()?;
+    let mut ctx = StaticContext::new();
+    for _ in 0..r.u32()? {
+        let (prefix, uri) = (r.text()?, r.text()?);
+        ctx.bind_namespace(prefix, uri);
+    }
+    let functions = match r.u32()? {
+        1 => {
+            let lib = Arc::new(r.functions()?);
+            ctx.set_functions(lib.clone());
+            Some(lib)
+        }
+        _ => None,
+    };
+    let mut globals: Vec<Global> = Vec::new();
+    for _ in 0..r.u32()? {
+        let (name, source) = (r.text()?, r.text()?);
+        // a global sees the globals declared before it
+        let xpath = match r.u32()? {
+            1 => Ok(r.xpath(source, &ctx)?),
+            _ => Err(r.str()?.to_string()),
+        };
+        ctx.declare_variable(name);
+        let g = Global::new(Cow::Borrowed(name), Cow::Borrowed(source), xpath, &globals);
+        globals.push(g);
+    }
+    let mut patterns = Vec::new();
+    for _ in 0..r.u32()? {
+        patterns.push(Cow::Borrowed(r.text()?));
+    }
+    let mut rules = Vec::new();
+    for _ in 0..r.u32()? {
+        rules.push(read_rule(r, &ctx)?);
+    }
+    Ok(Schema {
+        name: Cow::Borrowed(name),
+        layers,
+        version: Cow::Borrowed(version),
+        licence: Cow::Borrowed(licence),
+        ctx,
+        functions,
+        globals,
+        context_globals: Vec::new(),
+        patterns,
+        rules,
+        index: NameIndex::default(),
+    })
+}
+
+fn read_rule(
+    r: &mut CompiledReader<'static>,
+    ctx: &StaticContext,
+) -> Result<Rule, egov_core::Error> {
+    let pattern = r.u32()? as usize;
+    let source = r.text()?;
+    let context = r.pattern(source, ctx)?;
+    let mut lets = Vec::new();
+    for _ in 0..r.u32()? {
+        lets.push((Cow::Borrowed(r.text()?), Cow::Borrowed(r.text()?)));
+    }
+    let mut asserts = Vec::new();
+    for _ in 0..r.u32()? {
+        let id = r.text()?;
+        let flag = match r.u32()? {
+            1 => Flag::Warning,
+            2 => Flag::Information,
+            _ => Flag::Fatal,
+        };
+        asserts.push(AssertDef {
+            id: Cow::Borrowed(id),
+            flag,
+            layer: Cow::Borrowed(r.text()?),
+            test: Cow::Borrowed(r.text()?),
+            message: r.text()?,
+        });
+    }
+    Ok(Rule {
+        pattern,
+        shape_only: context.is_shape_only(),
+        context_source: Cow::Borrowed(source),
+        context,
+        lets,
+        asserts,
+        precompiled: Some(r.block()?),
+        compiled: OnceLock::new(),
+    })
 }

@@ -15,6 +15,8 @@ use rust_decimal::Decimal;
 /// A schema variable.
 pub(super) struct Global {
     pub name: Cow<'static, str>,
+    /// The expression as in the data.
+    pub source: Cow<'static, str>,
     pub xpath: Result<XPath, String>,
     /// The globals its expression reads.
     pub deps: Vec<usize>,
@@ -65,7 +67,12 @@ impl ConstItem {
 
 impl Global {
     /// A global compiled after `earlier` (the globals it can see).
-    pub fn new(name: Cow<'static, str>, xpath: Result<XPath, String>, earlier: &[Global]) -> Self {
+    pub fn new(
+        name: Cow<'static, str>,
+        source: Cow<'static, str>,
+        xpath: Result<XPath, String>,
+        earlier: &[Global],
+    ) -> Self {
         let deps: Vec<usize> = match &xpath {
             Ok(x) => x
                 .referenced_variables()
@@ -80,6 +87,7 @@ impl Global {
         };
         Global {
             name,
+            source,
             xpath,
             deps,
             constant,

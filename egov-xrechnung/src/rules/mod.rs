@@ -54,8 +54,8 @@ use std::sync::{Arc, OnceLock};
 use egov_core::hash::Fnv;
 use egov_core::xml::{Document, NodeKind};
 use egov_core::xpath::{
-    AbsenceGuard, CompiledBlock, CompiledReader, CompiledWriter, DynamicContext, FunctionLibrary,
-    MatchKey, NamePresence, Pattern, StaticContext, XNode, XPath, XPathError,
+    AbsenceGuard, CompiledBlock, CompiledReader, DynamicContext, FunctionLibrary, MatchKey,
+    NamePresence, Pattern, StaticContext, XNode, XPath, XPathError,
 };
 
 use crate::report::{Flag, Location};
@@ -175,6 +175,8 @@ impl Compiled {
 
 struct Rule {
     pattern: usize,
+    /// The context as in the data (also in `context`, for writing the compiled form).
+    context_source: Cow<'static, str>,
     context: Pattern,
     /// The context is decided by the names on the node's path (see [`shapes`]).
     shape_only: bool,
@@ -472,39 +474,6 @@ impl Schema {
             asserts,
             ctx: owned,
         })
-    }
-
-    /// Writes the schema's compiled form (see [`compiled`]); the rules must be compiled.
-    fn write_compiled(&self, w: &mut CompiledWriter) -> Result<(), crate::Error> {
-        match &self.functions {
-            Some(lib) => {
-                w.u32(1);
-                w.functions(lib);
-            }
-            None => w.u32(0),
-        }
-        for g in &self.globals {
-            match &g.xpath {
-                Ok(x) => {
-                    w.u32(1);
-                    w.xpath(x)?;
-                }
-                Err(e) => {
-                    w.u32(0);
-                    w.str(e);
-                }
-            }
-        }
-        for r in &self.rules {
-            w.pattern(&r.context);
-            let c = self.compiled(r).map_err(data_error)?;
-            let mut result = Ok(());
-            w.block(|block| {
-                result = c.expressions().try_for_each(|x| block.xpath(x));
-            });
-            result?;
-        }
-        Ok(())
     }
 
     /// The parts of an assertion's message (compiled once, when first needed).
@@ -1056,18 +1025,16 @@ impl RuleSet {
     /// The rules come from their shipped compiled form (`data/rules/compiled/`) when it
     /// matches the embedded text, else they are compiled from the text.
     pub fn load(syntax: Syntax) -> Result<RuleSet, crate::Error> {
-        if let Some(r) = compiled::open(compiled::shipped(syntax), syntax) {
-            if let Ok(rules) = RuleSet::read(syntax, Some(r)) {
-                return Ok(rules);
-            }
+        match compiled::read(syntax) {
+            Some(rules) => Ok(rules),
+            None => RuleSet::read_text(syntax),
         }
-        RuleSet::read(syntax, None)
     }
 
     /// Loads the rules of `syntax` from the embedded text alone, compiling every expression
     /// (what the compiled forms are made from; slower to load than [`RuleSet::load`]).
     pub fn load_from_text(syntax: Syntax) -> Result<RuleSet, crate::Error> {
-        RuleSet::read(syntax, None)
+        RuleSet::read_text(syntax)
     }
 
     /// The compiled form of these rules, as shipped in `data/rules/compiled/` (compiles every
@@ -1084,11 +1051,8 @@ impl RuleSet {
         compiled::shipped(syntax)
     }
 
-    /// Reads the embedded text, taking compiled expressions from `src` when given.
-    fn read(
-        syntax: Syntax,
-        mut src: Option<CompiledReader<'static>>,
-    ) -> Result<RuleSet, crate::Error> {
+    /// Reads and compiles the embedded text.
+    fn read_text(syntax: Syntax) -> Result<RuleSet, crate::Error> {
         let mut schemas: Vec<Schema> = Vec::new();
         // raw pieces of the schema being read
         let mut functions: Vec<Cow<'static, str>> = Vec::new();
@@ -1104,20 +1068,17 @@ impl RuleSet {
             pending: &mut Option<(usize, Cow<'static, str>)>,
             lets: &mut Vec<(Cow<'static, str>, Cow<'static, str>)>,
             asserts: &mut Vec<AssertDef>,
-            src: &mut Option<CompiledReader<'static>>,
         ) -> Result<(), crate::Error> {
             if let Some((pattern, context)) = pending.take() {
-                let (compiled, precompiled) = match src {
-                    Some(r) => (r.pattern(&context, &schema.ctx)?, Some(r.block()?)),
-                    None => (Pattern::compile(&context, &schema.ctx)?, None),
-                };
+                let compiled = Pattern::compile(&context, &schema.ctx)?;
                 schema.rules.push(Rule {
                     pattern,
                     shape_only: compiled.is_shape_only(),
+                    context_source: context,
                     context: compiled,
                     lets: std::mem::take(lets),
                     asserts: std::mem::take(asserts),
-                    precompiled,
+                    precompiled: None,
                     compiled: OnceLock::new(),
                 });
             }
@@ -1128,22 +1089,9 @@ impl RuleSet {
             schema: &mut Schema,
             functions: &mut Vec<Cow<'static, str>>,
             vars: &mut Vec<(Cow<'static, str>, Cow<'static, str>)>,
-            src: &mut Option<CompiledReader<'static>>,
         ) -> Result<(), crate::Error> {
-            let shipped = match src {
-                Some(r) => (r.u32()? == 1).then(|| r.functions()).transpose()?,
-                None => None,
-            };
-            if shipped.is_some() != (src.is_some() && !functions.is_empty()) {
-                return Err(data_error("compiled rules: functions do not match".into()));
-            }
             if !functions.is_empty() {
-                let lib = match shipped {
-                    Some(lib) => lib,
-                    None => {
-                        FunctionLibrary::from_xslt(functions.iter().map(|f| &**f), &schema.ctx)?
-                    }
-                };
+                let lib = FunctionLibrary::from_xslt(functions.iter().map(|f| &**f), &schema.ctx)?;
                 let lib = Arc::new(lib);
                 schema.ctx.set_functions(lib.clone());
                 schema.functions = Some(lib);
@@ -1151,15 +1099,9 @@ impl RuleSet {
             }
             for (name, value) in vars.drain(..) {
                 // a global sees the globals declared before it
-                let xpath = match src {
-                    Some(r) => match r.u32()? {
-                        1 => Ok(r.xpath(&value, &schema.ctx)?),
-                        _ => Err(r.str()?.to_string()),
-                    },
-                    None => XPath::compile(&value, &schema.ctx).map_err(|e| e.to_string()),
-                };
+                let xpath = XPath::compile(&value, &schema.ctx).map_err(|e| e.to_string());
                 schema.ctx.declare_variable(&name);
-                let global = Global::new(name, xpath, &schema.globals);
+                let global = Global::new(name, value, xpath, &schema.globals);
                 schema.globals.push(global);
             }
             Ok(())
@@ -1180,9 +1122,9 @@ impl RuleSet {
                 "SCHEMA" => {
                     if let Some(s) = schemas.last_mut().filter(|_| keep) {
                         if !ctx_ready {
-                            finish_setup(s, &mut functions, &mut vars, &mut src)?;
+                            finish_setup(s, &mut functions, &mut vars)?;
                         }
-                        finish_rule(s, &mut pending_rule, &mut lets, &mut asserts, &mut src)?;
+                        finish_rule(s, &mut pending_rule, &mut lets, &mut asserts)?;
                     }
                     keep = field(&f, 1) == syntax.as_str();
                     pending_rule = None;
@@ -1220,17 +1162,17 @@ impl RuleSet {
                         continue;
                     };
                     if !ctx_ready {
-                        finish_setup(s, &mut functions, &mut vars, &mut src)?;
+                        finish_setup(s, &mut functions, &mut vars)?;
                         ctx_ready = true;
                     }
-                    finish_rule(s, &mut pending_rule, &mut lets, &mut asserts, &mut src)?;
+                    finish_rule(s, &mut pending_rule, &mut lets, &mut asserts)?;
                     s.patterns.push(field(&f, 0));
                 }
                 "RULE" => {
                     let Some(s) = schemas.last_mut() else {
                         continue;
                     };
-                    finish_rule(s, &mut pending_rule, &mut lets, &mut asserts, &mut src)?;
+                    finish_rule(s, &mut pending_rule, &mut lets, &mut asserts)?;
                     pending_rule = Some((s.patterns.len().saturating_sub(1), field(&f, 0)));
                 }
                 "LET" => lets.push((field(&f, 0), field(&f, 1))),
@@ -1252,13 +1194,15 @@ impl RuleSet {
         }
         if let Some(s) = schemas.last_mut().filter(|_| keep) {
             if !ctx_ready {
-                finish_setup(s, &mut functions, &mut vars, &mut src)?;
+                finish_setup(s, &mut functions, &mut vars)?;
             }
-            finish_rule(s, &mut pending_rule, &mut lets, &mut asserts, &mut src)?;
+            finish_rule(s, &mut pending_rule, &mut lets, &mut asserts)?;
         }
-        if src.as_ref().is_some_and(|r| !r.at_end()) {
-            return Err(data_error("compiled rules longer than the text".into()));
-        }
+        RuleSet::finish(syntax, schemas)
+    }
+
+    /// The rule set of loaded schemas: their indexes made.
+    fn finish(syntax: Syntax, mut schemas: Vec<Schema>) -> Result<RuleSet, crate::Error> {
         if schemas.is_empty() {
             return Err(data_error(format!("no rules for syntax {syntax}")));
         }
