@@ -63,6 +63,10 @@ impl Validator {
 
     /// Validates one document. Never fails: every problem is a finding in the report.
     pub fn validate(&self, bytes: &[u8]) -> Report {
+        if let Some(syntax) = syntax_hint(bytes) {
+            // first use in this process: the rules start loading while the document is parsed
+            rules::RuleSet::prepare(syntax);
+        }
         match Document::parse(bytes, &invoice_limits()) {
             Ok(doc) => self.validate_document(&doc),
             Err(e) => {
@@ -114,6 +118,35 @@ impl Validator {
             )],
         };
         Report::new(name, syntax, findings, RULES_VERSION)
+    }
+}
+
+/// The syntax the root element's local name suggests (`Invoice`/`CreditNote`: UBL,
+/// `CrossIndustryInvoice`: CII), read from the first 4 KB of the raw bytes: only a hint, for
+/// loading rules early — the parsed document decides.
+fn syntax_hint(bytes: &[u8]) -> Option<Syntax> {
+    let mut rest = bytes.get(..bytes.len().min(4096))?;
+    loop {
+        let at = rest.iter().position(|b| *b == b'<')?;
+        rest = rest.get(at + 1..)?;
+        let skip_to = match rest.first()? {
+            b'?' => b"?>".as_slice(),
+            b'!' if rest.starts_with(b"!--") => b"-->".as_slice(),
+            b'!' => b">".as_slice(),
+            _ => break,
+        };
+        let end = rest.windows(skip_to.len()).position(|w| w == skip_to)?;
+        rest = rest.get(end + skip_to.len()..)?;
+    }
+    let name_len = rest
+        .iter()
+        .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'))?;
+    let name = rest.get(..name_len)?;
+    let local = name.rsplit(|b| *b == b':').next()?;
+    match local {
+        b"Invoice" | b"CreditNote" => Some(Syntax::Ubl),
+        b"CrossIndustryInvoice" => Some(Syntax::Cii),
+        _ => None,
     }
 }
 
@@ -189,4 +222,25 @@ fn schematron_findings(scenario: &Scenario, doc: &Document) -> Vec<Finding> {
         .collect();
     out.extend(failure);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::syntax_hint;
+    use crate::Syntax;
+
+    #[test]
+    fn syntax_hint_reads_the_root_name() {
+        let ubl =
+            b"\xEF\xBB\xBF<?xml version='1.0'?>\n<!-- c --><!DOCTYPE x><ubl:Invoice xmlns:ubl='u'>";
+        assert_eq!(syntax_hint(ubl), Some(Syntax::Ubl));
+        assert_eq!(syntax_hint(b"<CreditNote/>"), Some(Syntax::Ubl));
+        assert_eq!(
+            syntax_hint(b"<rsm:CrossIndustryInvoice\n xmlns:rsm='r'>"),
+            Some(Syntax::Cii)
+        );
+        assert_eq!(syntax_hint(b"<Order>"), None);
+        assert_eq!(syntax_hint(b"<!-- unterminated"), None);
+        assert_eq!(syntax_hint(b""), None);
+    }
 }
