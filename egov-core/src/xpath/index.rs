@@ -65,14 +65,25 @@ pub(crate) fn intern_path(key: &str) -> u32 {
 #[derive(Clone, Copy)]
 pub(crate) struct Entry<'a> {
     pub id: u32,
-    pub parent: u32,
     pub ns: usize,
+    pub node: Node<'a>,
+}
+
+/// An element child of a node: its name list, namespace key and node (see [`DocIndex::kids`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Kid<'a> {
+    pub name: u32,
+    pub ns: u32,
     pub node: Node<'a>,
 }
 
 pub(crate) struct DocIndex<'a> {
     pub doc: &'a Document,
     lists: Vec<Vec<Entry<'a>>>,
+    /// The element children of every node, grouped by parent, in document order.
+    kids: Vec<Kid<'a>>,
+    /// Per node index: where its element children start in `kids` (one more entry at the end).
+    kids_start: Vec<u32>,
     by_local: FnvMap<&'a str, u32>,
     /// Interned name id → list index + 1 (0: not resolved yet; u32::MAX: absent).
     cache: Vec<u32>,
@@ -103,6 +114,9 @@ impl<'a> DocIndex<'a> {
         // namespace keys: 1 + position among the distinct namespace URIs ("" included)
         let mut namespaces: Vec<&'a str> = Vec::new();
         let mut last: (usize, usize) = (0, 0); // (pointer, key)
+        let count = doc.node_count();
+        let mut kids_start = vec![0u32; count + 1];
+        let mut kids_raw: Vec<(u32, Kid<'a>)> = Vec::new();
         for n in doc.nodes() {
             if !n.is_element() {
                 continue;
@@ -129,18 +143,32 @@ impl<'a> DocIndex<'a> {
             if let Some(slot) = name_of.get_mut(n.id().index()) {
                 *slot = idx;
             }
+            let parent = n.parent().map_or(u32::MAX, |p| p.id().index() as u32);
             if let Some(l) = lists.get_mut(idx as usize) {
                 l.push(Entry {
                     id: n.id().index() as u32,
-                    parent: n.parent().map_or(u32::MAX, |p| p.id().index() as u32),
                     ns: key,
                     node: n,
                 });
             }
+            if let Some(c) = kids_start.get_mut(parent as usize + 1) {
+                *c += 1;
+                kids_raw.push((
+                    parent,
+                    Kid {
+                        name: idx,
+                        ns: key as u32,
+                        node: n,
+                    },
+                ));
+            }
         }
+        let kids = group_by_parent(&mut kids_start, kids_raw);
         DocIndex {
             doc,
             lists,
+            kids,
+            kids_start,
             by_local,
             cache: Vec::new(),
             namespaces,
@@ -151,6 +179,32 @@ impl<'a> DocIndex<'a> {
             name_of,
             name_memo: HashMap::default(),
         }
+    }
+
+    /// The element children of the node with this index, in document order.
+    #[inline]
+    pub(crate) fn kids(&self, node_index: usize) -> &[Kid<'a>] {
+        let from = self.kids_start.get(node_index).copied().unwrap_or(0) as usize;
+        let to = self.kids_start.get(node_index + 1).copied().unwrap_or(0) as usize;
+        self.kids.get(from..to).unwrap_or_default()
+    }
+
+    /// The name list and namespace key of elements named (`ns`, `local`) (interned ids `id` and
+    /// `ns_id`) in this document, as in [`Kid`]; None when no element has that name.
+    #[inline]
+    pub(crate) fn name_key(
+        &mut self,
+        id: u32,
+        local: &str,
+        ns_id: u32,
+        ns: &str,
+    ) -> Option<(u32, u32)> {
+        let ns = self.ns(ns_id, ns);
+        if ns == 0 {
+            return None;
+        }
+        let name = self.list_index(id, local)?;
+        Some((name, ns as u32))
     }
 
     /// Attributes with this local name, with their owner's index, in document order.
@@ -184,61 +238,95 @@ impl<'a> DocIndex<'a> {
     }
 
     /// Elements with this local name (interned id `id`), in document order.
+    #[inline]
     pub(crate) fn named(&mut self, id: u32, local: &str) -> &[Entry<'a>] {
+        match self.list_index(id, local) {
+            Some(i) => self.lists.get(i as usize).map_or(EMPTY, Vec::as_slice),
+            None => EMPTY,
+        }
+    }
+
+    /// The index of the list of elements with this local name (interned id `id`); None when
+    /// there are none.
+    #[inline]
+    fn list_index(&mut self, id: u32, local: &str) -> Option<u32> {
+        let v = match self.cache.get(id as usize).copied() {
+            Some(v) if v != 0 && id != 0 => v,
+            _ => self.resolve(id, local),
+        };
+        (v != u32::MAX).then(|| v - 1)
+    }
+
+    /// Looks a local name up (list index + 1, u32::MAX when absent) and caches the answer
+    /// under its interned id (not for id 0: not interned).
+    #[cold]
+    #[inline(never)]
+    fn resolve(&mut self, id: u32, local: &str) -> u32 {
+        let v = self.by_local.get(local).map_or(u32::MAX, |i| i + 1);
         if id == 0 {
-            let lists = &self.lists;
-            return self
-                .by_local
-                .get(local)
-                .and_then(|i| lists.get(*i as usize))
-                .map_or(EMPTY, Vec::as_slice);
+            return v;
         }
         let slot = id as usize;
         if self.cache.len() <= slot {
             self.cache.resize(slot + 1, 0);
         }
-        let mut v = self.cache.get(slot).copied().unwrap_or(0);
-        if v == 0 {
-            v = self.by_local.get(local).map_or(u32::MAX, |i| i + 1);
-            if let Some(c) = self.cache.get_mut(slot) {
-                *c = v;
-            }
+        if let Some(c) = self.cache.get_mut(slot) {
+            *c = v;
         }
-        if v == u32::MAX {
-            return EMPTY;
-        }
-        self.lists.get(v as usize - 1).map_or(EMPTY, Vec::as_slice)
+        v
     }
 
     /// The key elements in namespace `ns` (interned id `id`) have in this document; 0 when no
     /// element has that namespace.
+    #[inline]
     pub(crate) fn ns(&mut self, id: u32, ns: &str) -> usize {
-        if id == 0 {
-            return self
-                .namespaces
-                .iter()
-                .position(|d| super::eval::str_eq(d, ns))
-                .map_or(0, |i| i + 1);
-        }
-        let slot = id as usize;
-        if self.ns_cache.len() <= slot {
-            self.ns_cache.resize(slot + 1, usize::MAX);
-        }
-        match self.ns_cache.get(slot).copied() {
-            Some(k) if k != usize::MAX => k,
-            _ => {
-                let k = self
-                    .namespaces
-                    .iter()
-                    .position(|d| super::eval::str_eq(d, ns))
-                    .map_or(0, |i| i + 1);
-                if let Some(c) = self.ns_cache.get_mut(slot) {
-                    *c = k;
-                }
-                k
-            }
+        match self.ns_cache.get(id as usize).copied() {
+            Some(k) if id != 0 && k != usize::MAX => k,
+            _ => self.resolve_ns(id, ns),
         }
     }
+
+    /// [`DocIndex::ns`] when the answer is not cached yet (cached for an interned id).
+    #[cold]
+    #[inline(never)]
+    fn resolve_ns(&mut self, id: u32, ns: &str) -> usize {
+        let k = self
+            .namespaces
+            .iter()
+            .position(|d| super::eval::str_eq(d, ns))
+            .map_or(0, |i| i + 1);
+        if id != 0 {
+            let slot = id as usize;
+            if self.ns_cache.len() <= slot {
+                self.ns_cache.resize(slot + 1, usize::MAX);
+            }
+            if let Some(c) = self.ns_cache.get_mut(slot) {
+                *c = k;
+            }
+        }
+        k
+    }
+}
+
+/// Orders the element children (with their parent's index) by parent, stable, given
+/// `start[p + 1]` = the number of children of `p`: `start` becomes the offsets into the result.
+fn group_by_parent<'a>(start: &mut [u32], raw: Vec<(u32, Kid<'a>)>) -> Vec<Kid<'a>> {
+    let mut sum = 0u32;
+    for c in start.iter_mut() {
+        sum += *c;
+        *c = sum;
+    }
+    let mut next: Vec<u32> = start.to_vec();
+    let mut out: Vec<Option<Kid<'a>>> = vec![None; raw.len()];
+    for (parent, kid) in raw {
+        if let Some(pos) = next.get_mut(parent as usize) {
+            if let Some(slot) = out.get_mut(*pos as usize) {
+                *slot = Some(kid);
+            }
+            *pos += 1;
+        }
+    }
+    out.into_iter().flatten().collect()
 }
 
 /// One past the last node index of `n`'s subtree.

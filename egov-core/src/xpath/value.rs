@@ -282,6 +282,14 @@ impl<'a> XNode<'a> {
                         }
                     }
                 }
+                NodeKind::Element | NodeKind::Document => match n.first_child() {
+                    // the common leaf shapes, without walking the subtree
+                    None => Str::Borrowed(""),
+                    Some(c) if c.is_text() && c.next_sibling().is_none() => {
+                        Str::Borrowed(c.value())
+                    }
+                    Some(_) => Str::from(n.string_value()),
+                },
                 _ => Str::from(n.string_value()),
             },
         }
