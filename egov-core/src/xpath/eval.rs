@@ -1172,6 +1172,9 @@ impl<'a, 's> Ev<'a, 's> {
                 }
             }
         }
+        if let Some(r) = self.literal_cmp(op, a, b, f)? {
+            return Ok(r);
+        }
         let x1 = self.eval_one(a, f)?;
         if matches!(x1, One::Empty) {
             return Ok(false);
@@ -1215,6 +1218,79 @@ impl<'a, 's> Ev<'a, 's> {
         self.give(x);
         self.give(y);
         Ok(result)
+    }
+
+    /// [`Ev::general_cmp`] of a literal with an operand [`Ev::single_atom`] evaluates (e.g.
+    /// `cbc:ID = 'VAT'`, `normalize-space(x) = 'S'`, `cbc:Amount >= 0`): no sequences or
+    /// intermediate items. `Ok(None)` when the shape is another one (or the operand has several
+    /// nodes): use the general path. Operands are evaluated in the same order.
+    fn literal_cmp(
+        &mut self,
+        op: CmpOp,
+        a: &'a Expr,
+        b: &'a Expr,
+        f: &Focus<'a>,
+    ) -> R<Option<bool>> {
+        let (x, lit, lit_left) = match (a, b) {
+            (Expr::Literal(_), Expr::Literal(_)) => return Ok(None),
+            (x, Expr::Literal(l)) => (x, l, false),
+            (Expr::Literal(l), x) => (x, l, true),
+            _ => return Ok(None),
+        };
+        if !Self::single_atom_shape(x) {
+            return Ok(None);
+        }
+        // a literal on the left is evaluated first (a numeric literal out of range is an error)
+        let left = if lit_left { Some(literal(lit)?) } else { None };
+        let v = match self.single_atom(x, f)? {
+            None => return Ok(None),
+            Some(None) => return Ok(Some(false)),
+            Some(Some(v)) => v,
+        };
+        Ok(Some(match left {
+            Some(l) => general_compare(op, &l, &v)?,
+            None => general_compare(op, &v, &literal(lit)?)?,
+        }))
+    }
+
+    /// True for the shapes [`Ev::single_atom`] evaluates.
+    fn single_atom_shape(e: &Expr) -> bool {
+        match e {
+            Expr::Path(p) => {
+                p.simple
+                    && matches!(p.steps.last(), Some(s) if matches!(s.kind, StepKind::Axis(..)))
+            }
+            Expr::ContextItem => true,
+            Expr::Call(
+                Builtin::NormalizeSpace | Builtin::UpperCase | Builtin::LowerCase,
+                args,
+                _,
+            ) => args.len() <= 1,
+            _ => false,
+        }
+    }
+
+    /// The atomized value of a simple path (zero or one node), the context node, or a string
+    /// function of those (see [`Ev::fast_str`]), without building a sequence. `Ok(None)` for
+    /// other shapes, several nodes or an atomic context item (use the general path);
+    /// `Ok(Some(None))` for the empty sequence.
+    fn single_atom(&mut self, e: &'a Expr, f: &Focus<'a>) -> R<Option<Option<Item<'a>>>> {
+        Ok(match e {
+            Expr::Path(p) => match self.simple_path_one(p, f)? {
+                Some(One::Empty) => Some(None),
+                Some(One::Item(Item::Node(n))) => Some(Some(Item::Untyped(n.string_value()))),
+                Some(One::Many(v)) => {
+                    self.give(v);
+                    None
+                }
+                _ => None,
+            },
+            Expr::ContextItem => match &f.item {
+                Some(Item::Node(n)) => Some(Some(Item::Untyped(n.string_value()))),
+                _ => None,
+            },
+            _ => self.fast_str(e, f)?.map(|s| Some(Item::String(s))),
+        })
     }
 
     fn value_cmp(&mut self, op: CmpOp, a: &'a Expr, b: &'a Expr, f: &Focus<'a>) -> R<Option<bool>> {
@@ -2995,6 +3071,96 @@ mod tests {
             run_names("//c:Line/normalize-space(c:ID)", true),
             "error XPTY0004"
         );
+    }
+
+    #[test]
+    fn comparisons_with_a_literal_agree_with_the_general_path() {
+        // the second form is not a literal (a function call, a unary plus): general path
+        for (fast, general) in [
+            (
+                "//c:Line[c:ID = '1']/@id/string()",
+                "//c:Line[c:ID = string('1')]/@id/string()",
+            ),
+            (
+                "//c:Line[c:ID != '1']/@id/string()",
+                "//c:Line[c:ID != string('1')]/@id/string()",
+            ),
+            (
+                "//c:Line['cdata' = c:ID]/@id/string()",
+                "//c:Line[string('cdata') = c:ID]/@id/string()",
+            ),
+            (
+                "//c:Line[c:ID < 'b']/@id/string()",
+                "//c:Line[c:ID < string('b')]/@id/string()",
+            ),
+            (
+                "//c:Line[normalize-space(c:ID) = 'second']/@id/string()",
+                "//c:Line[normalize-space(c:ID) = string('second')]/@id/string()",
+            ),
+            (
+                "//c:Line[upper-case(c:Only) = 'X']/@id/string()",
+                "//c:Line[upper-case(c:Only) = string('X')]/@id/string()",
+            ),
+            (
+                "count(//c:Line/c:ID[normalize-space() = 'cdata'])",
+                "count(//c:Line/c:ID[normalize-space() = string('cdata')])",
+            ),
+            (
+                "count(//c:Line/c:ID[. = ' second '])",
+                "count(//c:Line/c:ID[. = string(' second ')])",
+            ),
+            (
+                "count(//c:Line[c:Missing = ''])",
+                "count(//c:Line[c:Missing = string('')])",
+            ),
+            (
+                "count(//c:Line[c:Sub/c:ID = 'nested'])",
+                "count(//c:Line[c:Sub/c:ID = string('nested')])",
+            ),
+            ("count(//c:Line[c:ID = 1])", "count(//c:Line[c:ID = +1])"),
+            (
+                "count(//c:Line[c:Only = 1])",
+                "count(//c:Line[c:Only = +1])",
+            ),
+            (
+                "count(//c:Line[normalize-space(c:Only) = 1])",
+                "count(//c:Line[normalize-space(c:Only) = +1])",
+            ),
+            (
+                "count(('a', 'b')[. = 'b'])",
+                "count(('a', 'b')[. = string('b')])",
+            ),
+            ("count((1, 2)[. = 'b'])", "count((1, 2)[. = string('b')])"),
+        ] {
+            assert_eq!(run_names(fast, true), run_names(general, true), "{fast}");
+            assert_eq!(run_names(fast, false), run_names(general, false), "{fast}");
+        }
+        for (fast, general) in [
+            (
+                "//c:Line[c:Qty > 2]/@id/string()",
+                "//c:Line[c:Qty > +2]/@id/string()",
+            ),
+            (
+                "//c:Line[1 < c:Qty]/@id/string()",
+                "//c:Line[+1 < c:Qty]/@id/string()",
+            ),
+            (
+                "//c:Line[c:Qty = 1.5]/@id/string()",
+                "//c:Line[c:Qty = +1.5]/@id/string()",
+            ),
+            (
+                "//c:Line[c:Qty = 'abc']/@id/string()",
+                "//c:Line[c:Qty = string('abc')]/@id/string()",
+            ),
+            (
+                "//c:Line[c:Qty = 1.5e0]/@id/string()",
+                "//c:Line[c:Qty = +1.5e0]/@id/string()",
+            ),
+        ] {
+            assert_eq!(run(fast).1, run(general).1, "{fast}");
+        }
+        assert_eq!(run_names("//c:Line[c:ID = '1']/@id/string()", true), "1");
+        assert_eq!(run("//c:Line[c:Qty > 2]/@id/string()").1, "error FORG0001");
     }
 
     #[test]

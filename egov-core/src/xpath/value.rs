@@ -955,7 +955,7 @@ impl CmpOp {
 }
 
 /// String comparison by codepoints (equality tests compare lengths first).
-fn cmp_str(op: CmpOp, a: &str, b: &str) -> bool {
+pub(crate) fn cmp_str(op: CmpOp, a: &str, b: &str) -> bool {
     match op {
         // (no `memcmp` on empty strings: see `eval::str_eq`)
         CmpOp::Eq => a.len() == b.len() && (a.is_empty() || a.as_bytes() == b.as_bytes()),
