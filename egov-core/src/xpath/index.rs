@@ -107,16 +107,17 @@ const EMPTY: &[Entry<'static>] = &[];
 
 impl<'a> DocIndex<'a> {
     pub(crate) fn build(doc: &'a Document) -> Self {
-        let mut lists: Vec<Vec<Entry<'a>>> = Vec::with_capacity(128);
-        let mut name_of = vec![u32::MAX; doc.node_count()];
+        let count = doc.node_count();
+        let mut name_of = vec![u32::MAX; count];
         let mut by_local: FnvMap<&'a str, u32> =
             FnvMap::with_capacity_and_hasher(128, BuildHasherDefault::default());
         // namespace keys: 1 + position among the distinct namespace URIs ("" included)
         let mut namespaces: Vec<&'a str> = Vec::new();
         let mut last: (usize, usize) = (0, 0); // (pointer, key)
-        let count = doc.node_count();
+                                               // the elements in document order with their parents; list sizes; children per parent
+        let mut elems: Vec<(u32, Kid<'a>)> = Vec::with_capacity(count / 2 + 1);
+        let mut list_len: Vec<u32> = Vec::with_capacity(128);
         let mut kids_start = vec![0u32; count + 1];
-        let mut kids_raw: Vec<(u32, Kid<'a>)> = Vec::new();
         for n in doc.nodes() {
             if !n.is_element() {
                 continue;
@@ -137,33 +138,40 @@ impl<'a> DocIndex<'a> {
                 k
             };
             let idx = *by_local.entry(n.local_name()).or_insert_with(|| {
-                lists.push(Vec::new());
-                lists.len() as u32 - 1
+                list_len.push(0);
+                list_len.len() as u32 - 1
             });
+            if let Some(l) = list_len.get_mut(idx as usize) {
+                *l += 1;
+            }
             if let Some(slot) = name_of.get_mut(n.id().index()) {
                 *slot = idx;
             }
             let parent = n.parent().map_or(u32::MAX, |p| p.id().index() as u32);
-            if let Some(l) = lists.get_mut(idx as usize) {
-                l.push(Entry {
-                    id: n.id().index() as u32,
-                    ns: key,
-                    node: n,
-                });
-            }
             if let Some(c) = kids_start.get_mut(parent as usize + 1) {
                 *c += 1;
-                kids_raw.push((
-                    parent,
-                    Kid {
-                        name: idx,
-                        ns: key as u32,
-                        node: n,
-                    },
-                ));
+            }
+            let kid = Kid {
+                name: idx,
+                ns: key as u32,
+                node: n,
+            };
+            elems.push((parent, kid));
+        }
+        let mut lists: Vec<Vec<Entry<'a>>> = list_len
+            .iter()
+            .map(|n| Vec::with_capacity(*n as usize))
+            .collect();
+        for (_, k) in &elems {
+            if let Some(l) = lists.get_mut(k.name as usize) {
+                l.push(Entry {
+                    id: k.node.id().index() as u32,
+                    ns: k.ns as usize,
+                    node: k.node,
+                });
             }
         }
-        let kids = group_by_parent(&mut kids_start, kids_raw);
+        let kids = group_by_parent(&mut kids_start, &elems);
         DocIndex {
             doc,
             lists,
@@ -310,23 +318,26 @@ impl<'a> DocIndex<'a> {
 
 /// Orders the element children (with their parent's index) by parent, stable, given
 /// `start[p + 1]` = the number of children of `p`: `start` becomes the offsets into the result.
-fn group_by_parent<'a>(start: &mut [u32], raw: Vec<(u32, Kid<'a>)>) -> Vec<Kid<'a>> {
+fn group_by_parent<'a>(start: &mut [u32], elems: &[(u32, Kid<'a>)]) -> Vec<Kid<'a>> {
     let mut sum = 0u32;
     for c in start.iter_mut() {
         sum += *c;
         *c = sum;
     }
+    let Some((_, first)) = elems.first() else {
+        return Vec::new();
+    };
     let mut next: Vec<u32> = start.to_vec();
-    let mut out: Vec<Option<Kid<'a>>> = vec![None; raw.len()];
-    for (parent, kid) in raw {
-        if let Some(pos) = next.get_mut(parent as usize) {
+    let mut out: Vec<Kid<'a>> = vec![*first; elems.len()];
+    for (parent, kid) in elems {
+        if let Some(pos) = next.get_mut(*parent as usize) {
             if let Some(slot) = out.get_mut(*pos as usize) {
-                *slot = Some(kid);
+                *slot = *kid;
             }
             *pos += 1;
         }
     }
-    out.into_iter().flatten().collect()
+    out
 }
 
 /// One past the last node index of `n`'s subtree.
