@@ -759,6 +759,7 @@ impl<'a, 's> Ev<'a, 's> {
                 None => Ok(true),
             },
             Expr::Path(p) if p.exists_simple => self.exists_simple(p, f),
+            Expr::GeneralCmp(op, a, b) => self.general_cmp(*op, a, b, f),
             _ => self.ebv_general(e, f),
         }
     }
@@ -1247,6 +1248,7 @@ impl<'a, 's> Ev<'a, 's> {
         Ok(Some(One::Item(Item::Node(cur))))
     }
 
+    #[inline(never)]
     fn general_cmp(&mut self, op: CmpOp, a: &'a Expr, b: &'a Expr, f: &Focus<'a>) -> R<bool> {
         // normalize-space(x) = '' / != '': only whether there is content matters
         if matches!(op, CmpOp::Eq | CmpOp::Ne) {
@@ -1325,16 +1327,19 @@ impl<'a, 's> Ev<'a, 's> {
         f: &Focus<'a>,
     ) -> R<Option<bool>> {
         let (x, lit, lit_left) = match (a, b) {
-            (Expr::Literal(_), Expr::Literal(_)) => return Ok(None),
-            (x, Expr::Literal(l)) => (x, l, false),
-            (Expr::Literal(l), x) => (x, l, true),
+            (x, l) if Self::is_constant(l) && !Self::is_constant(x) => (x, l, false),
+            (l, x) if Self::is_constant(l) && !Self::is_constant(x) => (x, l, true),
             _ => return Ok(None),
         };
         if !Self::single_atom_shape(x) {
             return Ok(None);
         }
         // a literal on the left is evaluated first (a numeric literal out of range is an error)
-        let left = if lit_left { Some(literal(lit)?) } else { None };
+        let left = if lit_left {
+            Some(Self::constant(lit)?)
+        } else {
+            None
+        };
         let v = match self.single_atom(x, f)? {
             None => return Ok(None),
             Some(None) => return Ok(Some(false)),
@@ -1342,17 +1347,32 @@ impl<'a, 's> Ev<'a, 's> {
         };
         Ok(Some(match left {
             Some(l) => general_compare(op, &l, &v)?,
-            None => general_compare(op, &v, &literal(lit)?)?,
+            None => general_compare(op, &v, &Self::constant(lit)?)?,
         }))
+    }
+
+    /// True for a literal, `true()` and `false()`.
+    fn is_constant(e: &Expr) -> bool {
+        match e {
+            Expr::Literal(_) => true,
+            Expr::Call(Builtin::True | Builtin::False, args, _) => args.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The value of an expression [`Ev::is_constant`] accepts.
+    fn constant(e: &'a Expr) -> R<Item<'a>> {
+        match e {
+            Expr::Literal(l) => literal(l),
+            Expr::Call(b, _, _) => Ok(Item::Boolean(*b == Builtin::True)),
+            _ => Err(err("XPST0000", "not a constant")),
+        }
     }
 
     /// True for the shapes [`Ev::single_atom`] evaluates.
     fn single_atom_shape(e: &Expr) -> bool {
         match e {
-            Expr::Path(p) => {
-                p.simple
-                    && matches!(p.steps.last(), Some(s) if matches!(s.kind, StepKind::Axis(..)))
-            }
+            Expr::Path(p) => p.simple,
             Expr::ContextItem => true,
             Expr::Call(
                 Builtin::NormalizeSpace | Builtin::UpperCase | Builtin::LowerCase,
@@ -1372,11 +1392,13 @@ impl<'a, 's> Ev<'a, 's> {
             Expr::Path(p) => match self.simple_path_one(p, f)? {
                 Some(One::Empty) => Some(None),
                 Some(One::Item(Item::Node(n))) => Some(Some(Item::Untyped(n.string_value()))),
+                // a last step like `…/normalize-space(x)` or `…/xs:decimal(.)`: atomic already
+                Some(One::Item(v)) => Some(Some(v)),
                 Some(One::Many(v)) => {
                     self.give(v);
                     None
                 }
-                _ => None,
+                None => None,
             },
             Expr::ContextItem => match &f.item {
                 Some(Item::Node(n)) => Some(Some(Item::Untyped(n.string_value()))),
@@ -3109,7 +3131,7 @@ mod tests {
 
     /// A document with repeated names at several levels, two namespaces for one local name,
     /// comments, CDATA and mixed content.
-    const NAMES: &str = r#"<i:Invoice xmlns:i="urn:i" xmlns:c="urn:c" xmlns:d="urn:d"><c:ID>top</c:ID><c:Line id="1"><c:ID>1</c:ID><d:ID>other</d:ID><c:Sub><c:ID>nested</c:ID></c:Sub><c:ID> second </c:ID></c:Line><c:Line id="2"><!-- c --><c:ID><![CDATA[cd]]>ata</c:ID><c:Empty/></c:Line><c:Line><c:Mixed>a<c:B>b</c:B>c<!-- x --></c:Mixed><c:Only>x</c:Only></c:Line></i:Invoice>"#;
+    const NAMES: &str = r#"<i:Invoice xmlns:i="urn:i" xmlns:c="urn:c" xmlns:d="urn:d"><c:ID>top</c:ID><c:Line id="1"><c:ID>1</c:ID><d:ID>other</d:ID><c:Sub><c:ID>nested</c:ID></c:Sub><c:ID> second </c:ID></c:Line><c:Line id="2"><!-- c --><c:ID><![CDATA[cd]]>ata</c:ID><c:Empty/><c:Flag>false</c:Flag></c:Line><c:Line><c:Flag> true</c:Flag><c:Mixed>a<c:B>b</c:B>c<!-- x --></c:Mixed><c:Only>x</c:Only></c:Line></i:Invoice>"#;
 
     /// The value of `expr` over [`NAMES`] (or the error code), with or without the document index.
     fn run_names(expr: &str, indexed: bool) -> String {
@@ -3234,6 +3256,38 @@ mod tests {
                 "count(('a', 'b')[. = string('b')])",
             ),
             ("count((1, 2)[. = 'b'])", "count((1, 2)[. = string('b')])"),
+            (
+                "count(//c:Line[c:Flag = false()])",
+                "count(//c:Line[c:Flag = boolean(0)])",
+            ),
+            (
+                "count(//c:Line[true() = c:Flag])",
+                "count(//c:Line[boolean(1) = c:Flag])",
+            ),
+            (
+                "count(//c:Line[c:Flag != true()])",
+                "count(//c:Line[c:Flag != boolean(1)])",
+            ),
+            (
+                "count(//c:Line[c:Only = true()])",
+                "count(//c:Line[c:Only = boolean(1)])",
+            ),
+            (
+                "count(//c:Line[c:Sub/normalize-space(c:ID) = 'nested'])",
+                "count(//c:Line[c:Sub/normalize-space(c:ID) = string('nested')])",
+            ),
+            (
+                "count(//c:Line[c:Sub/c:ID/string-length(.) = 6])",
+                "count(//c:Line[c:Sub/c:ID/string-length(.) = +6])",
+            ),
+            (
+                "count(//c:Line[c:Mixed/c:B/xs:decimal(1) = 1])",
+                "count(//c:Line[c:Mixed/c:B/xs:decimal(1) = +1])",
+            ),
+            (
+                "count(//c:Line[c:Mixed/c:B/. = 'b'])",
+                "count(//c:Line[c:Mixed/c:B/. = string('b')])",
+            ),
         ] {
             assert_eq!(run_names(fast, true), run_names(general, true), "{fast}");
             assert_eq!(run_names(fast, false), run_names(general, false), "{fast}");

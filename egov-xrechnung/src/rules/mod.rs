@@ -766,7 +766,26 @@ impl<'a, 'c> Runner<'a, 'c> {
         Ok(())
     }
 
+    /// Makes the variables an expression reads available and sets the context node.
+    #[inline]
     fn prepare(
+        &mut self,
+        c: &'a Compiled,
+        e: &'a Expr,
+        rule: &'a Rule,
+        assert_id: &str,
+        node: XNode<'a>,
+    ) -> Result<(), ProcessingError> {
+        if e.lets.is_empty() && e.globals.is_empty() {
+            self.ctx.set_context_node(node);
+            return Ok(());
+        }
+        self.prepare_variables(c, e, rule, assert_id, node)
+    }
+
+    /// [`Runner::prepare`] of an expression that reads variables.
+    #[inline(never)]
+    fn prepare_variables(
         &mut self,
         c: &'a Compiled,
         e: &'a Expr,
