@@ -212,6 +212,7 @@ fn kind_matches(k: &KindTest, n: XNode<'_>) -> bool {
 }
 
 /// Node test with the principal node kind of the axis.
+#[inline]
 pub(crate) fn test_matches(test: &NodeTest, n: XNode<'_>, attribute_axis: bool) -> bool {
     match test {
         NodeTest::Kind(k) => kind_matches(k, n),
@@ -518,14 +519,21 @@ impl<'a, 's> Ev<'a, 's> {
     fn memo_store(&mut self, id: u32, ctx: Option<XNode<'a>>, value: &[Item<'a>]) {
         let (gen, base) = (self.sc.memo_gen, self.base);
         let memo = &mut self.sc.memo;
-        let pos = match memo.iter().position(|m| m.id == id) {
-            Some(p) => p,
+        // the entry of this id, else a stale one (its buffer is reused), else a new one
+        let found = memo
+            .iter()
+            .position(|m| m.id == id)
+            .or_else(|| memo.iter().position(|m| m.gen != gen));
+        let pos = match found {
+            Some(p) => {
+                if let Some(m) = memo.get_mut(p) {
+                    m.id = id;
+                }
+                p
+            }
             None => {
                 if memo.len() >= 64 {
-                    memo.retain(|m| m.gen == gen);
-                    if memo.len() >= 64 {
-                        memo.clear();
-                    }
+                    memo.clear();
                 }
                 memo.push(MemoEntry {
                     id,
@@ -755,6 +763,7 @@ impl<'a, 's> Ev<'a, 's> {
             Expr::Or(a, b) => Ok(self.ebv(a, f)? || self.ebv(b, f)?),
             Expr::And(a, b) => Ok(self.ebv(a, f)? && self.ebv(b, f)?),
             Expr::Call(Builtin::Not, args, _) => match args.first() {
+                Some(Expr::Path(p)) if p.exists_simple => Ok(!self.exists_simple(p, f)?),
                 Some(a) => Ok(!self.ebv(a, f)?),
                 None => Ok(true),
             },
@@ -1345,6 +1354,14 @@ impl<'a, 's> Ev<'a, 's> {
             Some(None) => return Ok(Some(false)),
             Some(Some(v)) => v,
         };
+        // string or untypedAtomic against a string literal: a string comparison
+        if let (Expr::Literal(Literal::String(l)), Item::String(s) | Item::Untyped(s)) = (lit, &v) {
+            return Ok(Some(if lit_left {
+                cmp_str(op, l, s)
+            } else {
+                cmp_str(op, s, l)
+            }));
+        }
         Ok(Some(match left {
             Some(l) => general_compare(op, &l, &v)?,
             None => general_compare(op, &v, &Self::constant(lit)?)?,
@@ -3369,6 +3386,35 @@ mod tests {
             n += 1;
         }
         assert!(n > 10);
+    }
+
+    #[test]
+    fn memo_entries_reused_across_evaluations_keep_values_apart() {
+        // many expressions with memoized subexpressions on one context: stale entries of earlier
+        // evaluations are taken over by new ids; each value must be what a fresh context gives
+        let doc = Document::parse_default(DOC.as_bytes()).unwrap();
+        let exprs: Vec<String> = (0..80)
+            .map(|i| {
+                format!(
+                    "for $l in //c:Line return (concat($l/@id, '-{i}'), concat($l/@id, '-{i}'), string-length(concat($l/c:Qty, '{i}')) + string-length(concat($l/c:Qty, '{i}')))"
+                )
+            })
+            .collect();
+        let compiled: Vec<XPath> = exprs.iter().map(|e| compile(e)).collect();
+        let mut shared = DynamicContext::for_document(&doc);
+        shared.index_document(&doc);
+        for round in 0..3 {
+            for (x, e) in compiled.iter().zip(&exprs) {
+                assert!(memos(&x.expr) > 0, "{e}");
+                let mut fresh = DynamicContext::for_document(&doc);
+                let want = x.evaluate_string(&mut fresh).unwrap();
+                assert_eq!(
+                    x.evaluate_string(&mut shared).unwrap(),
+                    want,
+                    "{e} (round {round})"
+                );
+            }
+        }
     }
 
     #[test]
