@@ -788,6 +788,14 @@ impl<'a, 's> Ev<'a, 's> {
                 None => return Err(no_focus()),
             },
         };
+        // one child step (`cbc:ID`, `*`): the table of element children answers
+        if let ([step], XNode::Node(n)) = (p.steps.as_slice(), start) {
+            if let StepKind::Axis(Axis::Child, test) = &step.kind {
+                if let Some(found) = self.exists_child(test, n, &[]) {
+                    return Ok(found);
+                }
+            }
+        }
         if self.names_absent(&p.required, start) {
             return Ok(false);
         }
@@ -1552,7 +1560,7 @@ impl<'a, 's> Ev<'a, 's> {
             let mut tmp = self.take();
             if self.path_eval(p, f, &mut tmp, false).is_ok() {
                 let found = !tmp.is_empty();
-                let value = Rc::new(tmp.clone());
+                let value: Rc<[Item<'a>]> = Rc::from(tmp.as_slice());
                 if let Some(ix) = self.sc.index.as_mut() {
                     ix.memo.insert(id, value);
                 }
@@ -1659,7 +1667,7 @@ impl<'a, 's> Ev<'a, 's> {
                 if let Some(id) = p.prefix_memo.get(i - 1) {
                     if let Some(ix) = self.sc.index.as_mut() {
                         if !ix.prefix_memo.contains_key(id) {
-                            ix.prefix_memo.insert(*id, Rc::new(cur.clone()));
+                            ix.prefix_memo.insert(*id, Rc::from(cur.as_slice()));
                         }
                     }
                 }

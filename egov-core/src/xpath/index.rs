@@ -120,7 +120,10 @@ pub(crate) struct Kid<'a> {
 
 pub(crate) struct DocIndex<'a> {
     pub doc: &'a Document,
-    lists: Vec<Vec<Entry<'a>>>,
+    /// The elements grouped by local name (list), in document order within a list.
+    entries: Vec<Entry<'a>>,
+    /// Per list: where its elements start in `entries` (one more entry at the end).
+    list_start: Vec<u32>,
     /// The element children of every node, grouped by parent, in document order.
     kids: Vec<Kid<'a>>,
     /// Per node index: where its element children start in `kids` (one more entry at the end).
@@ -135,9 +138,9 @@ pub(crate) struct DocIndex<'a> {
     /// Attributes by local name, (owner index, attribute) in document order; built on demand.
     attributes: Option<FnvMap<&'a str, Vec<(u32, Attribute<'a>)>>>,
     /// Values of absolute paths (they depend on the document only), by interned path id.
-    pub memo: IdMap<u32, Rc<Vec<Item<'a>>>>,
+    pub memo: IdMap<u32, Rc<[Item<'a>]>>,
     /// Node sets of the step prefixes of absolute paths, by interned prefix id.
-    pub prefix_memo: IdMap<u32, Rc<Vec<XNode<'a>>>>,
+    pub prefix_memo: IdMap<u32, Rc<[XNode<'a>]>>,
     /// Per node index: the element's name list (u32::MAX for other nodes).
     name_of: Vec<u32>,
     /// Values of name-only conditions by (condition id, name list): (prefix, value).
@@ -189,7 +192,7 @@ impl<'a> DocIndex<'a> {
                 *slot = idx;
             }
             let parent = n.parent().map_or(u32::MAX, |p| p.id().index() as u32);
-            if let Some(c) = kids_start.get_mut(parent as usize + 1) {
+            if let Some(c) = kids_start.get_mut(parent as usize) {
                 *c += 1;
             }
             let kid = Kid {
@@ -199,23 +202,22 @@ impl<'a> DocIndex<'a> {
             };
             elems.push((parent, kid));
         }
-        let mut lists: Vec<Vec<Entry<'a>>> = list_len
-            .iter()
-            .map(|n| Vec::with_capacity(*n as usize))
-            .collect();
-        for (_, k) in &elems {
-            if let Some(l) = lists.get_mut(k.name as usize) {
-                l.push(Entry {
+        list_len.push(0);
+        let entries = group(&mut list_len, &elems, |(_, k)| {
+            (
+                k.name,
+                Entry {
                     id: k.node.id().index() as u32,
                     ns: k.ns as usize,
                     node: k.node,
-                });
-            }
-        }
-        let kids = group_by_parent(&mut kids_start, &elems);
+                },
+            )
+        });
+        let kids = group(&mut kids_start, &elems, |(parent, k)| (*parent, *k));
         DocIndex {
             doc,
-            lists,
+            entries,
+            list_start: list_len,
             kids,
             kids_start,
             by_local,
@@ -304,7 +306,11 @@ impl<'a> DocIndex<'a> {
     #[inline]
     pub(crate) fn named(&mut self, id: u32, local: &str) -> &[Entry<'a>] {
         match self.list_index(id, local) {
-            Some(i) => self.lists.get(i as usize).map_or(EMPTY, Vec::as_slice),
+            Some(i) => {
+                let from = self.list_start.get(i as usize).copied().unwrap_or(0) as usize;
+                let to = self.list_start.get(i as usize + 1).copied().unwrap_or(0) as usize;
+                self.entries.get(from..to).unwrap_or(EMPTY)
+            }
             None => EMPTY,
         }
     }
@@ -371,25 +377,26 @@ impl<'a> DocIndex<'a> {
     }
 }
 
-/// Orders the element children (with their parent's index) by parent, stable, given
-/// `start[p + 1]` = the number of children of `p`: `start` becomes the offsets into the result.
-fn group_by_parent<'a>(start: &mut [u32], elems: &[(u32, Kid<'a>)]) -> Vec<Kid<'a>> {
+/// Groups items by bucket keeping their order within a bucket (a counting sort):
+/// `counts[b]` holds the number of items of bucket `b`, with one more slot at the end (0); it
+/// becomes the offset of bucket `b` in the result (the last slot: the total).
+fn group<S, T: Copy>(counts: &mut [u32], items: &[S], key: impl Fn(&S) -> (u32, T)) -> Vec<T> {
     let mut sum = 0u32;
-    for c in start.iter_mut() {
+    for c in counts.iter_mut() {
         sum += *c;
         *c = sum;
     }
-    let Some((_, first)) = elems.first() else {
+    let Some(first) = items.first() else {
         return Vec::new();
     };
-    let mut next: Vec<u32> = start.to_vec();
-    let mut out: Vec<Kid<'a>> = vec![*first; elems.len()];
-    for (parent, kid) in elems {
-        if let Some(pos) = next.get_mut(*parent as usize) {
-            if let Some(slot) = out.get_mut(*pos as usize) {
-                *slot = *kid;
+    let mut out = vec![key(first).1; items.len()];
+    for item in items.iter().rev() {
+        let (b, value) = key(item);
+        if let Some(end) = counts.get_mut(b as usize) {
+            *end -= 1;
+            if let Some(slot) = out.get_mut(*end as usize) {
+                *slot = value;
             }
-            *pos += 1;
         }
     }
     out
@@ -405,6 +412,55 @@ pub(crate) fn subtree_end(n: Node<'_>) -> usize {
         match cur.parent() {
             Some(p) => cur = p,
             None => return n.document().node_count(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn grouping_keeps_the_order_within_buckets() {
+        let items = [
+            (2u32, 'a'),
+            (0, 'b'),
+            (2, 'c'),
+            (1, 'd'),
+            (0, 'e'),
+            (2, 'f'),
+        ];
+        let mut counts = vec![0u32; 4];
+        for (b, _) in &items {
+            counts[*b as usize] += 1;
+        }
+        let out = group(&mut counts, &items, |(b, c)| (*b, *c));
+        assert_eq!(out, ['b', 'e', 'd', 'a', 'c', 'f']);
+        assert_eq!(counts, [0, 2, 3, 6]);
+        let mut none = vec![0u32; 3];
+        assert!(group(&mut none, &[] as &[(u32, char)], |(b, c)| (*b, *c)).is_empty());
+    }
+
+    #[test]
+    fn lists_and_children_agree_with_the_tree() {
+        let doc = Document::parse_default(
+            br#"<a xmlns:p="urn:p"><b/><p:b><c/><b/></p:b>text<c><b/></c><b/></a>"#,
+        )
+        .unwrap();
+        let mut ix = DocIndex::build(&doc);
+        for n in doc.nodes() {
+            let kids: Vec<Node<'_>> = ix.kids(n.id().index()).iter().map(|k| k.node).collect();
+            let tree: Vec<Node<'_>> = n.children().filter(Node::is_element).collect();
+            assert_eq!(kids, tree);
+        }
+        for local in ["a", "b", "c", "nope"] {
+            let listed: Vec<Node<'_>> = ix.named(0, local).iter().map(|e| e.node).collect();
+            let tree: Vec<Node<'_>> = doc
+                .nodes()
+                .filter(|n| n.is_element() && n.local_name() == local)
+                .collect();
+            assert_eq!(listed, tree, "{local}");
         }
     }
 }
