@@ -1363,13 +1363,16 @@ impl<'a, 's> Ev<'a, 's> {
             Some(Some(v)) => v,
         };
         // string or untypedAtomic against a string literal: a string comparison
-        if let (Expr::Literal(Literal::String(l)), Item::String(s) | Item::Untyped(s)) = (lit, &v) {
-            return Ok(Some(if lit_left {
-                cmp_str(op, l, s)
-            } else {
-                cmp_str(op, s, l)
-            }));
-        }
+        let v = match (lit, v) {
+            (Expr::Literal(Literal::String(l)), Item::String(s) | Item::Untyped(s)) => {
+                return Ok(Some(if lit_left {
+                    cmp_str(op, l, &s)
+                } else {
+                    cmp_str(op, &s, l)
+                }));
+            }
+            (_, v) => v,
+        };
         Ok(Some(match left {
             Some(l) => general_compare(op, &l, &v)?,
             None => general_compare(op, &v, &Self::constant(lit)?)?,

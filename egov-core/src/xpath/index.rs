@@ -14,15 +14,12 @@ use std::sync::{Mutex, OnceLock};
 use std::rc::Rc;
 
 use super::value::{Item, XNode};
-use crate::hash::Fnv;
 use crate::xml::{Attribute, Document, Node};
-
-type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// A hasher for keys made of small integer ids (interned path, condition and name ids) and of
 /// short names: one multiplication per integer or per 8 bytes instead of FNV's one per byte.
 /// Like FNV, not resistant to hash flooding (the per-document tables are bounded by the
-/// document's size).
+/// document's size, the interners by [`MAX_INTERNED`]).
 #[derive(Default, Clone, Copy)]
 pub(crate) struct IdHasher(u64);
 
@@ -60,7 +57,7 @@ impl std::hash::Hasher for IdHasher {
 /// A hash map keyed by ids (see [`IdHasher`]).
 pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
-type Interner = OnceLock<Mutex<FnvMap<Box<str>, u32>>>;
+type Interner = OnceLock<Mutex<IdMap<Box<str>, u32>>>;
 
 /// At most this many strings per table: a process compiling ever new expressions (names,
 /// paths) must not grow without bound. Beyond it, new strings get id 0 (= not interned: no
@@ -68,7 +65,7 @@ type Interner = OnceLock<Mutex<FnvMap<Box<str>, u32>>>;
 const MAX_INTERNED: usize = 1 << 18;
 
 fn intern(table: &'static Interner, s: &str) -> u32 {
-    let m = table.get_or_init(|| Mutex::new(FnvMap::default()));
+    let m = table.get_or_init(|| Mutex::new(IdMap::default()));
     let mut m = m.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(id) = m.get(s) {
         return *id;
@@ -91,7 +88,7 @@ pub(crate) fn intern_local(local: &str) -> u32 {
 /// The interned ids of those of `names` that are interned, and the id the next interned name
 /// will get (ids from it on are unknown to the caller).
 pub(crate) fn interned_locals<'n>(names: impl Iterator<Item = &'n str>) -> (Vec<u32>, u32) {
-    let m = NAMES.get_or_init(|| Mutex::new(FnvMap::default()));
+    let m = NAMES.get_or_init(|| Mutex::new(IdMap::default()));
     let m = m.lock().unwrap_or_else(|e| e.into_inner());
     let ids = names.filter_map(|n| m.get(n).copied()).collect();
     (ids, m.len() as u32 + 1)
@@ -136,7 +133,7 @@ pub(crate) struct DocIndex<'a> {
     /// Interned namespace id → its key in this document (0: absent; usize::MAX: unresolved).
     ns_cache: Vec<usize>,
     /// Attributes by local name, (owner index, attribute) in document order; built on demand.
-    attributes: Option<FnvMap<&'a str, Vec<(u32, Attribute<'a>)>>>,
+    attributes: Option<IdMap<&'a str, Vec<(u32, Attribute<'a>)>>>,
     /// Values of absolute paths (they depend on the document only), by interned path id.
     pub memo: IdMap<u32, Rc<[Item<'a>]>>,
     /// Node sets of the step prefixes of absolute paths, by interned prefix id.
@@ -276,7 +273,7 @@ impl<'a> DocIndex<'a> {
     pub(crate) fn attributes_named(&mut self, local: &str) -> &[(u32, Attribute<'a>)] {
         let doc = self.doc;
         let map = self.attributes.get_or_insert_with(|| {
-            let mut m: FnvMap<&'a str, Vec<(u32, Attribute<'a>)>> = FnvMap::default();
+            let mut m: IdMap<&'a str, Vec<(u32, Attribute<'a>)>> = IdMap::default();
             for n in doc.nodes() {
                 for a in n.attributes() {
                     m.entry(a.local_name())
