@@ -764,6 +764,9 @@ impl<'a, 's> Ev<'a, 's> {
             Expr::And(a, b) => Ok(self.ebv(a, f)? && self.ebv(b, f)?),
             Expr::Call(Builtin::Not, args, _) => match args.first() {
                 Some(Expr::Path(p)) if p.exists_simple => Ok(!self.exists_simple(p, f)?),
+                Some(Expr::Call(Builtin::NormalizeSpace, args, _)) => {
+                    Ok(!self.has_content(args, f)?)
+                }
                 Some(a) => Ok(!self.ebv(a, f)?),
                 None => Ok(true),
             },
@@ -771,6 +774,25 @@ impl<'a, 's> Ev<'a, 's> {
             Expr::GeneralCmp(op, a, b) => self.general_cmp(*op, a, b, f),
             _ => self.ebv_general(e, f),
         }
+    }
+
+    /// The effective boolean value of `normalize-space(…)`: whether there is non-space content.
+    #[inline(never)]
+    fn has_content(&mut self, args: &'a [Expr], f: &Focus<'a>) -> R<bool> {
+        if args.is_empty() {
+            // the context node's string value (the common leaf shapes without building a Str)
+            if let Some(Item::Node(XNode::Node(n))) = &f.item {
+                if n.is_element() {
+                    if let Some(c) = n.first_child() {
+                        if c.is_text() && c.next_sibling().is_none() {
+                            return Ok(functions::has_content(c.value()));
+                        }
+                    }
+                }
+            }
+        }
+        let s = self.str_arg_or_context(Builtin::NormalizeSpace, args, f)?;
+        Ok(functions::has_content(&s))
     }
 
     /// Whether a path of predicate-free axis steps from the context item or root has a result.
@@ -871,10 +893,7 @@ impl<'a, 's> Ev<'a, 's> {
                     _ => self.ebv(inner, f),
                 }
             }
-            Expr::Call(Builtin::NormalizeSpace, args, _) => {
-                let s = self.str_arg_or_context(Builtin::NormalizeSpace, args, f)?;
-                Ok(functions::has_content(&s))
-            }
+            Expr::Call(Builtin::NormalizeSpace, args, _) => self.has_content(args, f),
             Expr::Call(b @ (Builtin::StartsWith | Builtin::EndsWith), args, _) => {
                 let s = self.str_arg(*b, args, 0, f)?;
                 let t = self.str_arg(*b, args, 1, f)?;
@@ -1343,9 +1362,9 @@ impl<'a, 's> Ev<'a, 's> {
         b: &'a Expr,
         f: &Focus<'a>,
     ) -> R<Option<bool>> {
-        let (x, lit, lit_left) = match (a, b) {
-            (x, l) if Self::is_constant(l) && !Self::is_constant(x) => (x, l, false),
-            (l, x) if Self::is_constant(l) && !Self::is_constant(x) => (x, l, true),
+        let (x, lit, lit_left) = match (Self::is_constant(a), Self::is_constant(b)) {
+            (false, true) => (a, b, false),
+            (true, false) => (b, a, true),
             _ => return Ok(None),
         };
         if !Self::single_atom_shape(x) {
@@ -3379,6 +3398,47 @@ mod tests {
             run("//c:Line[position() < 3][xs:decimal(c:Qty) * 2 = 3]/@id/string()").1,
             "2"
         );
+    }
+
+    #[test]
+    fn content_tests_agree_with_string_lengths() {
+        let doc = r#"<a><b> </b><b>x</b><b/><b><!-- c --></b><b> <c/> </b><b><c>y</c></b><b><![CDATA[ ]]></b><b>t<![CDATA[u]]></b><b a=" "/></a>"#;
+        let eval = |expr: &str| {
+            let d = Document::parse_default(doc.as_bytes()).unwrap();
+            let x = compile(expr);
+            let mut c = DynamicContext::for_document(&d);
+            c.index_document(&d);
+            x.evaluate_string(&mut c).unwrap()
+        };
+        for (fast, general) in [
+            (
+                "count(//*[normalize-space()])",
+                "count(//*[string-length(normalize-space(string(.))) > 0])",
+            ),
+            (
+                "count(//*[not(normalize-space())])",
+                "count(//*[string-length(normalize-space(string(.))) = 0])",
+            ),
+            (
+                "count(//*[not(*) and not(normalize-space())])",
+                "count(//*[count(*) = 0 and string-length(normalize-space(string(.))) = 0])",
+            ),
+            (
+                "count(//@*[not(normalize-space())])",
+                "count(//@*[string-length(normalize-space(string(.))) = 0])",
+            ),
+            (
+                "count(//text()[normalize-space()])",
+                "count(//text()[string-length(normalize-space(string(.))) > 0])",
+            ),
+            (
+                "count(//comment()[not(normalize-space())])",
+                "count(//comment()[string-length(normalize-space(string(.))) = 0])",
+            ),
+        ] {
+            assert_eq!(eval(fast), eval(general), "{fast}");
+        }
+        assert_eq!(eval("count(//*[not(*) and not(normalize-space())])"), "6");
     }
 
     #[test]

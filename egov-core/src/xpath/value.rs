@@ -44,6 +44,7 @@ impl InlineStr {
         })
     }
 
+    #[inline]
     fn as_str(&self) -> &str {
         let b = self.buf.get(..usize::from(self.len)).unwrap_or_default();
         std::str::from_utf8(b).unwrap_or_default()
@@ -52,6 +53,7 @@ impl InlineStr {
 
 impl std::ops::Deref for Str<'_> {
     type Target = str;
+    #[inline]
     fn deref(&self) -> &str {
         match self {
             Str::Borrowed(s) => s,
