@@ -1919,15 +1919,23 @@ impl<'a, 's> Ev<'a, 's> {
             });
             return Ok(());
         }
+        if preds.is_empty() {
+            // no predicates: the candidates go straight to the output (first one only when
+            // stopping early), in document order
+            self.candidates(axis, test, node, out);
+            if stop_early {
+                out.truncate(start + 1);
+            }
+            if axis.is_reverse() {
+                if let Some(s) = out.get_mut(start..) {
+                    s.reverse();
+                }
+            }
+            return Ok(());
+        }
         let mut cands = self.take_nodes();
         self.candidates(axis, test, node, &mut cands);
-        if preds.is_empty() {
-            if stop_early {
-                out.extend(cands.first().copied());
-            } else {
-                out.extend_from_slice(&cands);
-            }
-        } else if let [Pred {
+        if let [Pred {
             kind: PredKind::Index(k),
             ..
         }] = preds
@@ -3439,6 +3447,46 @@ mod tests {
             assert_eq!(eval(fast), eval(general), "{fast}");
         }
         assert_eq!(eval("count(//*[not(*) and not(normalize-space())])"), "6");
+    }
+
+    #[test]
+    fn steps_without_predicates_agree_with_a_true_predicate() {
+        for axis in [
+            "child::c:ID",
+            "child::*",
+            "descendant::c:ID",
+            "descendant-or-self::*",
+            "parent::*",
+            "ancestor::*",
+            "ancestor-or-self::node()",
+            "following-sibling::*",
+            "preceding-sibling::c:Line",
+            "following::c:ID",
+            "preceding::*",
+            "attribute::id",
+            "self::c:Line",
+        ] {
+            for ctx in ["//c:Line", "/i:Invoice", "//c:Sub", "//c:ID"] {
+                for form in [
+                    "{c}/{a}/name()",
+                    "count({c}/{a})",
+                    "exists({c}/{a})",
+                    "{c}/{a}[1]/name()",
+                ] {
+                    let plain = form.replace("{c}", ctx).replace("{a}", axis);
+                    let general = form
+                        .replace("{c}", ctx)
+                        .replace("{a}", &format!("{axis}[true()]"));
+                    for indexed in [true, false] {
+                        assert_eq!(
+                            run_names(&plain, indexed),
+                            run_names(&general, indexed),
+                            "{plain}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
