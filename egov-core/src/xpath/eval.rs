@@ -103,6 +103,17 @@ impl<'a, 's> Ev<'a, 's> {
     }
 }
 
+/// The error of `cast as` an atomic type (without `?`) of the empty sequence.
+fn cast_of_empty(ty: AtomicType) -> XPathError {
+    err(
+        "XPTY0004",
+        format!(
+            "an empty sequence is not allowed as the operand of 'cast as {}'",
+            ty.name()
+        ),
+    )
+}
+
 fn no_focus() -> XPathError {
     err("XPDY0002", "the context item is absent")
 }
@@ -201,6 +212,7 @@ fn kind_matches(k: &KindTest, n: XNode<'_>) -> bool {
 }
 
 /// Node test with the principal node kind of the axis.
+#[inline]
 pub(crate) fn test_matches(test: &NodeTest, n: XNode<'_>, attribute_axis: bool) -> bool {
     match test {
         NodeTest::Kind(k) => kind_matches(k, n),
@@ -507,14 +519,21 @@ impl<'a, 's> Ev<'a, 's> {
     fn memo_store(&mut self, id: u32, ctx: Option<XNode<'a>>, value: &[Item<'a>]) {
         let (gen, base) = (self.sc.memo_gen, self.base);
         let memo = &mut self.sc.memo;
-        let pos = match memo.iter().position(|m| m.id == id) {
-            Some(p) => p,
+        // the entry of this id, else a stale one (its buffer is reused), else a new one
+        let found = memo
+            .iter()
+            .position(|m| m.id == id)
+            .or_else(|| memo.iter().position(|m| m.gen != gen));
+        let pos = match found {
+            Some(p) => {
+                if let Some(m) = memo.get_mut(p) {
+                    m.id = id;
+                }
+                p
+            }
             None => {
                 if memo.len() >= 64 {
-                    memo.retain(|m| m.gen == gen);
-                    if memo.len() >= 64 {
-                        memo.clear();
-                    }
+                    memo.clear();
                 }
                 memo.push(MemoEntry {
                     id,
@@ -665,15 +684,7 @@ impl<'a, 's> Ev<'a, 's> {
                 match self.atom_opt(a, f, What::Text("the operand of 'cast as'"))? {
                     Some(v) => out.push(cast(&v, *ty)?),
                     None if *opt => {}
-                    None => {
-                        return Err(err(
-                            "XPTY0004",
-                            format!(
-                                "an empty sequence is not allowed as the operand of 'cast as {}'",
-                                ty.name()
-                            ),
-                        ))
-                    }
+                    None => return Err(cast_of_empty(*ty)),
                 }
             }
             Expr::Treat(a, ty) => {
@@ -743,10 +754,80 @@ impl<'a, 's> Ev<'a, 's> {
     }
 
     /// Effective boolean value of `e`, short-circuiting where possible.
+    ///
+    /// A small dispatcher for the connectives and existence tests that make up most of a
+    /// schematron test (cheap to enter, so nesting costs little); everything else goes to
+    /// [`Ev::ebv_general`].
     pub(crate) fn ebv(&mut self, e: &'a Expr, f: &Focus<'a>) -> R<bool> {
         match e {
             Expr::Or(a, b) => Ok(self.ebv(a, f)? || self.ebv(b, f)?),
             Expr::And(a, b) => Ok(self.ebv(a, f)? && self.ebv(b, f)?),
+            Expr::Call(Builtin::Not, args, _) => match args.first() {
+                Some(Expr::Path(p)) if p.exists_simple => Ok(!self.exists_simple(p, f)?),
+                Some(Expr::Call(Builtin::NormalizeSpace, args, _)) => {
+                    Ok(!self.has_content(args, f)?)
+                }
+                Some(a) => Ok(!self.ebv(a, f)?),
+                None => Ok(true),
+            },
+            Expr::Path(p) if p.exists_simple => self.exists_simple(p, f),
+            Expr::GeneralCmp(op, a, b) => self.general_cmp(*op, a, b, f),
+            _ => self.ebv_general(e, f),
+        }
+    }
+
+    /// The effective boolean value of `normalize-space(…)`: whether there is non-space content.
+    #[inline(never)]
+    fn has_content(&mut self, args: &'a [Expr], f: &Focus<'a>) -> R<bool> {
+        if args.is_empty() {
+            // the context node's string value (the common leaf shapes without building a Str)
+            if let Some(Item::Node(XNode::Node(n))) = &f.item {
+                if n.is_element() {
+                    if let Some(c) = n.first_child() {
+                        if c.is_text() && c.next_sibling().is_none() {
+                            return Ok(functions::has_content(c.value()));
+                        }
+                    }
+                }
+            }
+        }
+        let s = self.str_arg_or_context(Builtin::NormalizeSpace, args, f)?;
+        Ok(functions::has_content(&s))
+    }
+
+    /// Whether a path of predicate-free axis steps from the context item or root has a result.
+    fn exists_simple(&mut self, p: &'a PathExpr, f: &Focus<'a>) -> R<bool> {
+        let start = match p.start {
+            PathStart::Root => self.root(f)?,
+            _ => match &f.item {
+                Some(Item::Node(n)) => *n,
+                Some(_) => {
+                    return Err(err(
+                        "XPTY0020",
+                        "the context item for an axis step is not a node",
+                    ))
+                }
+                None => return Err(no_focus()),
+            },
+        };
+        // one child step (`cbc:ID`, `*`): the table of element children answers
+        if let ([step], XNode::Node(n)) = (p.steps.as_slice(), start) {
+            if let StepKind::Axis(Axis::Child, test) = &step.kind {
+                if let Some(found) = self.exists_child(test, n, &[]) {
+                    return Ok(found);
+                }
+            }
+        }
+        if self.names_absent(&p.required, start) {
+            return Ok(false);
+        }
+        Ok(self.exists_dfs(&p.steps, start))
+    }
+
+    /// [`Ev::ebv`] for the expressions its dispatcher does not handle itself.
+    #[inline(never)]
+    fn ebv_general(&mut self, e: &'a Expr, f: &Focus<'a>) -> R<bool> {
+        match e {
             Expr::GeneralCmp(op, a, b) => self.general_cmp(*op, a, b, f),
             Expr::ValueCmp(op, a, b) => Ok(self.value_cmp(*op, a, b, f)?.unwrap_or(false)),
             Expr::NodeCmp(op, a, b) => {
@@ -766,34 +847,12 @@ impl<'a, 's> Ev<'a, 's> {
                 bindings,
                 cond,
             } => self.quantified(*every, bindings, cond, f),
-            Expr::Path(p) if p.exists_simple => {
-                let start = match p.start {
-                    PathStart::Root => self.root(f)?,
-                    _ => match &f.item {
-                        Some(Item::Node(n)) => *n,
-                        Some(_) => {
-                            return Err(err(
-                                "XPTY0020",
-                                "the context item for an axis step is not a node",
-                            ))
-                        }
-                        None => return Err(no_focus()),
-                    },
-                };
-                if self.names_absent(&p.required, start) {
-                    return Ok(false);
-                }
-                Ok(self.exists_dfs(&p.steps, start))
-            }
+            Expr::Path(p) if p.exists_simple => self.exists_simple(p, f),
             Expr::Path(p) if matches!(p.steps.last(), Some(s) if matches!(s.kind, StepKind::Axis(..))) =>
             {
                 let mut dummy = Vec::new();
                 self.path(p, f, &mut dummy, true)
             }
-            Expr::Call(Builtin::Not, args, _) => match args.first() {
-                Some(a) => Ok(!self.ebv(a, f)?),
-                None => Ok(true),
-            },
             Expr::Call(Builtin::Boolean, args, _) => match args.first() {
                 Some(a) => self.ebv(a, f),
                 None => Ok(false),
@@ -834,10 +893,7 @@ impl<'a, 's> Ev<'a, 's> {
                     _ => self.ebv(inner, f),
                 }
             }
-            Expr::Call(Builtin::NormalizeSpace, args, _) => {
-                let s = self.str_arg_or_context(Builtin::NormalizeSpace, args, f)?;
-                Ok(functions::has_content(&s))
-            }
+            Expr::Call(Builtin::NormalizeSpace, args, _) => self.has_content(args, f),
             Expr::Call(b @ (Builtin::StartsWith | Builtin::EndsWith), args, _) => {
                 let s = self.str_arg(*b, args, 0, f)?;
                 let t = self.str_arg(*b, args, 1, f)?;
@@ -911,6 +967,11 @@ impl<'a, 's> Ev<'a, 's> {
         let StepKind::Axis(axis, test) = &first.kind else {
             return false;
         };
+        if let (Axis::Child, XNode::Node(n)) = (axis, node) {
+            if let Some(found) = self.exists_child(test, n, rest) {
+                return found;
+            }
+        }
         if rest.is_empty() && !matches!(test, NodeTest::Name(..)) {
             let attr = axis.is_attribute();
             let mut found = false;
@@ -936,6 +997,41 @@ impl<'a, 's> Ev<'a, 's> {
         };
         self.give_nodes(buf);
         found
+    }
+
+    /// [`Ev::exists_dfs`] for a first step `child::name`, `child::*` or `child::element()`,
+    /// from the index's table of element children; `None` without the index or for other tests.
+    fn exists_child(
+        &mut self,
+        test: &'a NodeTest,
+        n: crate::xml::Node<'a>,
+        rest: &'a [Step],
+    ) -> Option<bool> {
+        let ix = self
+            .sc
+            .index
+            .as_mut()
+            .filter(|ix| std::ptr::eq(ix.doc, n.document()))?;
+        let key = match test {
+            NodeTest::Any | NodeTest::Kind(KindTest::Element) => None,
+            NodeTest::Name(ns, local, id, ns_id) => match ix.name_key(*id, local, *ns_id, ns) {
+                Some(k) => Some(k),
+                None => return Some(false),
+            },
+            _ => return None,
+        };
+        let range = ix.kids_range(n.id().index());
+        for i in range {
+            let Some(k) = self.sc.index.as_ref().and_then(|ix| ix.kid(i)) else {
+                break;
+            };
+            if key.is_none_or(|(name, ns)| k.name == name && k.ns == ns)
+                && (rest.is_empty() || self.exists_dfs(rest, XNode::Node(k.node)))
+            {
+                return Some(true);
+            }
+        }
+        Some(false)
     }
 
     fn exists(&mut self, e: &'a Expr, f: &Focus<'a>) -> R<bool> {
@@ -1020,6 +1116,9 @@ impl<'a, 's> Ev<'a, 's> {
                     },
                 );
             }
+            Expr::Arith(..) | Expr::Neg(_) | Expr::Cast(..) | Expr::If(..) => {
+                return self.eval_one_scalar(e, f)
+            }
             _ => {}
         }
         let mut tmp = self.take();
@@ -1036,6 +1135,53 @@ impl<'a, 's> Ev<'a, 's> {
             }
             _ => One::Many(tmp),
         })
+    }
+
+    /// [`Ev::eval_one`] of arithmetic, casts and conditionals: the steps of [`Ev::eval`] for
+    /// them, without a sequence buffer.
+    fn eval_one_scalar(&mut self, e: &'a Expr, f: &Focus<'a>) -> R<One<'a>> {
+        let item = match e {
+            Expr::Arith(op, a, b) => {
+                let Some(x) = self.arith_operand(a, f)? else {
+                    return Ok(One::Empty);
+                };
+                let Some(y) = self.arith_operand(b, f)? else {
+                    return Ok(One::Empty);
+                };
+                arith(*op, &x, &y)?
+            }
+            Expr::Neg(a) => match self.arith_operand(a, f)? {
+                Some(x) => negate(&x)?,
+                None => return Ok(One::Empty),
+            },
+            Expr::Cast(a, ty, opt) => {
+                match self.atom_opt(a, f, What::Text("the operand of 'cast as'"))? {
+                    Some(v) => cast(&v, *ty)?,
+                    None if *opt => return Ok(One::Empty),
+                    None => return Err(cast_of_empty(*ty)),
+                }
+            }
+            Expr::If(c, t, el) => {
+                return if self.ebv(c, f)? {
+                    self.eval_one(t, f)
+                } else {
+                    self.eval_one(el, f)
+                };
+            }
+            _ => {
+                let mut tmp = self.take();
+                self.eval(e, f, &mut tmp)?;
+                return Ok(match tmp.len() {
+                    0 | 1 => {
+                        let x = tmp.pop().map_or(One::Empty, One::Item);
+                        self.give(tmp);
+                        x
+                    }
+                    _ => One::Many(tmp),
+                });
+            }
+        };
+        Ok(One::Item(item))
     }
 
     /// The node an axis step yields from `node` when it yields at most one: `Ok(None)` for none,
@@ -1058,33 +1204,16 @@ impl<'a, 's> Ev<'a, 's> {
             (Axis::Child, NodeTest::Name(ns, local, id, ns_id), XNode::Node(n)) => {
                 let have = self.ensure_index(n.document());
                 if let Some(ix) = self.sc.index.as_mut().filter(|_| have) {
-                    let want_ns = ix.ns(*ns_id, ns);
-                    let list = ix.named(*id, local);
-                    if want_ns == 0 || list.is_empty() {
+                    let Some((name, want_ns)) = ix.name_key(*id, local, *ns_id, ns) else {
                         return Ok(None);
-                    }
-                    let lo = n.id().index() as u32;
-                    let from = list.partition_point(|x| x.id <= lo);
-                    let rest = list.get(from..).unwrap_or_default();
+                    };
                     let mut found = None;
-                    let mut end = u32::MAX;
-                    for x in rest {
-                        if x.id >= end {
-                            break;
-                        }
-                        if x.parent == lo {
-                            if x.ns == want_ns {
-                                if found.is_some() {
-                                    return Err(());
-                                }
-                                found = Some(XNode::Node(x.node));
+                    for k in ix.kids(n.id().index()) {
+                        if k.name == name && k.ns == want_ns {
+                            if found.is_some() {
+                                return Err(());
                             }
-                        } else if end == u32::MAX && x.id > lo {
-                            // the first entry outside the children bounds the subtree scan
-                            end = subtree_end(n) as u32;
-                            if x.id >= end {
-                                break;
-                            }
+                            found = Some(XNode::Node(k.node));
                         }
                     }
                     return Ok(found);
@@ -1155,6 +1284,7 @@ impl<'a, 's> Ev<'a, 's> {
         Ok(Some(One::Item(Item::Node(cur))))
     }
 
+    #[inline(never)]
     fn general_cmp(&mut self, op: CmpOp, a: &'a Expr, b: &'a Expr, f: &Focus<'a>) -> R<bool> {
         // normalize-space(x) = '' / != '': only whether there is content matters
         if matches!(op, CmpOp::Eq | CmpOp::Ne) {
@@ -1172,6 +1302,9 @@ impl<'a, 's> Ev<'a, 's> {
                     return Ok(functions::has_content(&s) == (op == CmpOp::Ne));
                 }
             }
+        }
+        if let Some(r) = self.literal_cmp(op, a, b, f)? {
+            return Ok(r);
         }
         let x1 = self.eval_one(a, f)?;
         if matches!(x1, One::Empty) {
@@ -1216,6 +1349,110 @@ impl<'a, 's> Ev<'a, 's> {
         self.give(x);
         self.give(y);
         Ok(result)
+    }
+
+    /// [`Ev::general_cmp`] of a literal with an operand [`Ev::single_atom`] evaluates (e.g.
+    /// `cbc:ID = 'VAT'`, `normalize-space(x) = 'S'`, `cbc:Amount >= 0`): no sequences or
+    /// intermediate items. `Ok(None)` when the shape is another one (or the operand has several
+    /// nodes): use the general path. Operands are evaluated in the same order.
+    fn literal_cmp(
+        &mut self,
+        op: CmpOp,
+        a: &'a Expr,
+        b: &'a Expr,
+        f: &Focus<'a>,
+    ) -> R<Option<bool>> {
+        let (x, lit, lit_left) = match (Self::is_constant(a), Self::is_constant(b)) {
+            (false, true) => (a, b, false),
+            (true, false) => (b, a, true),
+            _ => return Ok(None),
+        };
+        if !Self::single_atom_shape(x) {
+            return Ok(None);
+        }
+        // a literal on the left is evaluated first (a numeric literal out of range is an error)
+        let left = if lit_left {
+            Some(Self::constant(lit)?)
+        } else {
+            None
+        };
+        let v = match self.single_atom(x, f)? {
+            None => return Ok(None),
+            Some(None) => return Ok(Some(false)),
+            Some(Some(v)) => v,
+        };
+        // string or untypedAtomic against a string literal: a string comparison
+        let v = match (lit, v) {
+            (Expr::Literal(Literal::String(l)), Item::String(s) | Item::Untyped(s)) => {
+                return Ok(Some(if lit_left {
+                    cmp_str(op, l, &s)
+                } else {
+                    cmp_str(op, &s, l)
+                }));
+            }
+            (_, v) => v,
+        };
+        Ok(Some(match left {
+            Some(l) => general_compare(op, &l, &v)?,
+            None => general_compare(op, &v, &Self::constant(lit)?)?,
+        }))
+    }
+
+    /// True for a literal, `true()` and `false()`.
+    fn is_constant(e: &Expr) -> bool {
+        match e {
+            Expr::Literal(_) => true,
+            Expr::Call(Builtin::True | Builtin::False, args, _) => args.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The value of an expression [`Ev::is_constant`] accepts.
+    fn constant(e: &'a Expr) -> R<Item<'a>> {
+        match e {
+            Expr::Literal(l) => literal(l),
+            Expr::Call(b, _, _) => Ok(Item::Boolean(*b == Builtin::True)),
+            _ => Err(err("XPST0000", "not a constant")),
+        }
+    }
+
+    /// True for the shapes [`Ev::single_atom`] evaluates.
+    fn single_atom_shape(e: &Expr) -> bool {
+        match e {
+            Expr::Path(p) => p.simple,
+            Expr::ContextItem => true,
+            Expr::Call(
+                Builtin::NormalizeSpace | Builtin::UpperCase | Builtin::LowerCase,
+                args,
+                _,
+            ) => args.len() <= 1,
+            _ => false,
+        }
+    }
+
+    /// The atomized value of a simple path (zero or one node), the context node, or a string
+    /// function of those (see [`Ev::fast_str`]), without building a sequence. `Ok(None)` for
+    /// other shapes, several nodes or an atomic context item (use the general path);
+    /// `Ok(Some(None))` for the empty sequence.
+    fn single_atom(&mut self, e: &'a Expr, f: &Focus<'a>) -> R<Option<Option<Item<'a>>>> {
+        Ok(match e {
+            Expr::Path(p) => match self.simple_path_one(p, f)? {
+                Some(One::Empty) => Some(None),
+                Some(One::Item(Item::Node(n))) => Some(Some(Item::Untyped(n.string_value()))),
+                // a last step like `…/normalize-space(x)` or `…/xs:decimal(.)`: atomic already
+                Some(One::Item(v)) => Some(Some(v)),
+                Some(One::Many(v)) => {
+                    self.give(v);
+                    None
+                }
+                None => None,
+            },
+            Expr::ContextItem => match &f.item {
+                Some(Item::Node(n)) => Some(Some(Item::Untyped(n.string_value()))),
+                _ => None,
+            },
+            _ => self.fast_str(e, f)?.map(|s| Some(Item::String(s))),
+        })
     }
 
     fn value_cmp(&mut self, op: CmpOp, a: &'a Expr, b: &'a Expr, f: &Focus<'a>) -> R<Option<bool>> {
@@ -1345,7 +1582,7 @@ impl<'a, 's> Ev<'a, 's> {
             let mut tmp = self.take();
             if self.path_eval(p, f, &mut tmp, false).is_ok() {
                 let found = !tmp.is_empty();
-                let value = Rc::new(tmp.clone());
+                let value: Rc<[Item<'a>]> = Rc::from(tmp.as_slice());
                 if let Some(ix) = self.sc.index.as_mut() {
                     ix.memo.insert(id, value);
                 }
@@ -1452,7 +1689,7 @@ impl<'a, 's> Ev<'a, 's> {
                 if let Some(id) = p.prefix_memo.get(i - 1) {
                     if let Some(ix) = self.sc.index.as_mut() {
                         if !ix.prefix_memo.contains_key(id) {
-                            ix.prefix_memo.insert(*id, Rc::new(cur.clone()));
+                            ix.prefix_memo.insert(*id, Rc::from(cur.as_slice()));
                         }
                     }
                 }
@@ -1532,15 +1769,20 @@ impl<'a, 's> Ev<'a, 's> {
 
     /// True when the document's index is available; it is built once a document has been
     /// asked for it a few times (one-off evaluations, e.g. scenario selection, do not pay for it).
+    #[inline]
     fn ensure_index(&mut self, doc: &'a Document) -> bool {
-        if self
-            .sc
+        self.sc
             .index
             .as_ref()
             .is_some_and(|ix| std::ptr::eq(ix.doc, doc))
-        {
-            return true;
-        }
+            || self.build_index(doc)
+    }
+
+    /// [`Ev::ensure_index`] when the index is not there: counts the request, builds it on the
+    /// 64th.
+    #[cold]
+    #[inline(never)]
+    fn build_index(&mut self, doc: &'a Document) -> bool {
         let key = doc as *const Document as usize;
         if self.sc.index_doc != key {
             self.sc.index_doc = key;
@@ -1573,6 +1815,18 @@ impl<'a, 's> Ev<'a, 's> {
             }
             let have = self.ensure_index(n.document());
             if let Some(ix) = self.sc.index.as_mut().filter(|_| have) {
+                if axis == Axis::Child {
+                    // children: from the node's element children, by name list and namespace
+                    let Some((name, want_ns)) = ix.name_key(*id, local, *ns_id, ns) else {
+                        return;
+                    };
+                    for k in ix.kids(n.id().index()) {
+                        if k.name == name && k.ns == want_ns {
+                            buf.push(XNode::Node(k.node));
+                        }
+                    }
+                    return;
+                }
                 let want_ns = ix.ns(*ns_id, ns);
                 let list = ix.named(*id, local);
                 if want_ns == 0 || list.is_empty() {
@@ -1581,32 +1835,13 @@ impl<'a, 's> Ev<'a, 's> {
                 let lo = n.id().index() as u32;
                 let from = list.partition_point(|x| x.id <= lo);
                 let rest = list.get(from..).unwrap_or_default();
-                if axis == Axis::Child {
-                    // children: the named elements of the subtree whose parent is `n`
-                    if let [only] = rest {
-                        if only.parent == lo && only.ns == want_ns {
-                            buf.push(XNode::Node(only.node));
-                        }
-                        return;
+                let hi = subtree_end(n) as u32;
+                for x in rest {
+                    if x.id >= hi {
+                        break;
                     }
-                    let hi = subtree_end(n) as u32;
-                    for x in rest {
-                        if x.id >= hi {
-                            break;
-                        }
-                        if x.parent == lo && x.ns == want_ns {
-                            buf.push(XNode::Node(x.node));
-                        }
-                    }
-                } else {
-                    let hi = subtree_end(n) as u32;
-                    for x in rest {
-                        if x.id >= hi {
-                            break;
-                        }
-                        if x.ns == want_ns {
-                            buf.push(XNode::Node(x.node));
-                        }
+                    if x.ns == want_ns {
+                        buf.push(XNode::Node(x.node));
                     }
                 }
                 return;
@@ -1684,15 +1919,23 @@ impl<'a, 's> Ev<'a, 's> {
             });
             return Ok(());
         }
+        if preds.is_empty() {
+            // no predicates: the candidates go straight to the output (first one only when
+            // stopping early), in document order
+            self.candidates(axis, test, node, out);
+            if stop_early {
+                out.truncate(start + 1);
+            }
+            if axis.is_reverse() {
+                if let Some(s) = out.get_mut(start..) {
+                    s.reverse();
+                }
+            }
+            return Ok(());
+        }
         let mut cands = self.take_nodes();
         self.candidates(axis, test, node, &mut cands);
-        if preds.is_empty() {
-            if stop_early {
-                out.extend(cands.first().copied());
-            } else {
-                out.extend_from_slice(&cands);
-            }
-        } else if let [Pred {
+        if let [Pred {
             kind: PredKind::Index(k),
             ..
         }] = preds
@@ -2939,6 +3182,358 @@ mod tests {
         );
         // position() and last() are not memoized
         check("string-join(for $x in (1, 2) return (string(position() + 1), string(position() + 1)), '')", false, "2222");
+    }
+
+    /// A document with repeated names at several levels, two namespaces for one local name,
+    /// comments, CDATA and mixed content.
+    const NAMES: &str = r#"<i:Invoice xmlns:i="urn:i" xmlns:c="urn:c" xmlns:d="urn:d"><c:ID>top</c:ID><c:Line id="1"><c:ID>1</c:ID><d:ID>other</d:ID><c:Sub><c:ID>nested</c:ID></c:Sub><c:ID> second </c:ID></c:Line><c:Line id="2"><!-- c --><c:ID><![CDATA[cd]]>ata</c:ID><c:Empty/><c:Flag>false</c:Flag></c:Line><c:Line><c:Flag> true</c:Flag><c:Mixed>a<c:B>b</c:B>c<!-- x --></c:Mixed><c:Only>x</c:Only></c:Line></i:Invoice>"#;
+
+    /// The value of `expr` over [`NAMES`] (or the error code), with or without the document index.
+    fn run_names(expr: &str, indexed: bool) -> String {
+        let doc = Document::parse_default(NAMES.as_bytes()).unwrap();
+        let mut c = StaticContext::new();
+        c.bind_namespace("i", "urn:i");
+        c.bind_namespace("c", "urn:c");
+        c.bind_namespace("d", "urn:d");
+        let x = XPath::compile(expr, &c).unwrap();
+        let mut d = DynamicContext::for_document(&doc);
+        if indexed {
+            d.index_document(&doc);
+        }
+        x.evaluate_string(&mut d)
+            .unwrap_or_else(|e| format!("error {}", e.code))
+    }
+
+    #[test]
+    fn indexed_child_steps_agree_with_the_tree_walk() {
+        for expr in [
+            "//c:Line/c:ID/string()",
+            "count(//c:Line/c:ID)",
+            "/i:Invoice/c:ID/string()",
+            "//c:Line/c:Sub/c:ID/string()",
+            "//c:Line/d:ID/string()",
+            "count(//c:Line/c:Nope)",
+            "count(//c:Line/i:ID)",
+            "//c:Line[c:ID = '1']/@id/string()",
+            "exists(//c:Line/c:Sub/c:ID)",
+            "exists(/i:Invoice/c:Line/c:Empty)",
+            "//c:Line/c:ID = ' second '",
+            "//c:Line/string(c:Empty)",
+            "//c:Line/c:Mixed/string()",
+            "//c:Line/c:Mixed/c:B/string()",
+            "//c:Line[2]/c:ID/string()",
+            "for $l in //c:Line return count($l/c:ID)",
+            "//c:Line/normalize-space(c:ID)",
+            "//c:Line/normalize-space(c:Only)",
+            "//c:Line/c:ID/../@id/string()",
+            "/i:Invoice/c:Line[1]/c:ID[2]/string()",
+            "string(/i:Invoice/c:Line[3]/c:Only)",
+            "/i:Invoice/c:Line/c:Only = 'x'",
+            "not(/i:Invoice/c:Line[1]/c:Sub/c:ID)",
+            "count(//*[not(*)])",
+            "count(//*[*])",
+            "count(//*[element()])",
+            "count(//*[not(*) and not(normalize-space())])",
+            "count(//c:Line[c:Sub/c:ID])",
+            "count(//c:Line[c:Nope/c:ID])",
+            "count(//c:Line[d:ID])",
+            "count(//c:Line[c:Mixed/*])",
+            "exists(/*/c:Line/c:Mixed/c:B)",
+            "exists(/i:Invoice/*/c:Sub)",
+        ] {
+            assert_eq!(run_names(expr, true), run_names(expr, false), "{expr}");
+        }
+        assert_eq!(
+            run_names("//c:Line/c:ID/string()", true),
+            "1  second  cdata"
+        );
+        assert_eq!(
+            run_names("//c:Line/normalize-space(c:ID)", true),
+            "error XPTY0004"
+        );
+    }
+
+    #[test]
+    fn comparisons_with_a_literal_agree_with_the_general_path() {
+        // the second form is not a literal (a function call, a unary plus): general path
+        for (fast, general) in [
+            (
+                "//c:Line[c:ID = '1']/@id/string()",
+                "//c:Line[c:ID = string('1')]/@id/string()",
+            ),
+            (
+                "//c:Line[c:ID != '1']/@id/string()",
+                "//c:Line[c:ID != string('1')]/@id/string()",
+            ),
+            (
+                "//c:Line['cdata' = c:ID]/@id/string()",
+                "//c:Line[string('cdata') = c:ID]/@id/string()",
+            ),
+            (
+                "//c:Line[c:ID < 'b']/@id/string()",
+                "//c:Line[c:ID < string('b')]/@id/string()",
+            ),
+            (
+                "//c:Line[normalize-space(c:ID) = 'second']/@id/string()",
+                "//c:Line[normalize-space(c:ID) = string('second')]/@id/string()",
+            ),
+            (
+                "//c:Line[upper-case(c:Only) = 'X']/@id/string()",
+                "//c:Line[upper-case(c:Only) = string('X')]/@id/string()",
+            ),
+            (
+                "count(//c:Line/c:ID[normalize-space() = 'cdata'])",
+                "count(//c:Line/c:ID[normalize-space() = string('cdata')])",
+            ),
+            (
+                "count(//c:Line/c:ID[. = ' second '])",
+                "count(//c:Line/c:ID[. = string(' second ')])",
+            ),
+            (
+                "count(//c:Line[c:Missing = ''])",
+                "count(//c:Line[c:Missing = string('')])",
+            ),
+            (
+                "count(//c:Line[c:Sub/c:ID = 'nested'])",
+                "count(//c:Line[c:Sub/c:ID = string('nested')])",
+            ),
+            ("count(//c:Line[c:ID = 1])", "count(//c:Line[c:ID = +1])"),
+            (
+                "count(//c:Line[c:Only = 1])",
+                "count(//c:Line[c:Only = +1])",
+            ),
+            (
+                "count(//c:Line[normalize-space(c:Only) = 1])",
+                "count(//c:Line[normalize-space(c:Only) = +1])",
+            ),
+            (
+                "count(('a', 'b')[. = 'b'])",
+                "count(('a', 'b')[. = string('b')])",
+            ),
+            ("count((1, 2)[. = 'b'])", "count((1, 2)[. = string('b')])"),
+            (
+                "count(//c:Line[c:Flag = false()])",
+                "count(//c:Line[c:Flag = boolean(0)])",
+            ),
+            (
+                "count(//c:Line[true() = c:Flag])",
+                "count(//c:Line[boolean(1) = c:Flag])",
+            ),
+            (
+                "count(//c:Line[c:Flag != true()])",
+                "count(//c:Line[c:Flag != boolean(1)])",
+            ),
+            (
+                "count(//c:Line[c:Only = true()])",
+                "count(//c:Line[c:Only = boolean(1)])",
+            ),
+            (
+                "count(//c:Line[c:Sub/normalize-space(c:ID) = 'nested'])",
+                "count(//c:Line[c:Sub/normalize-space(c:ID) = string('nested')])",
+            ),
+            (
+                "count(//c:Line[c:Sub/c:ID/string-length(.) = 6])",
+                "count(//c:Line[c:Sub/c:ID/string-length(.) = +6])",
+            ),
+            (
+                "count(//c:Line[c:Mixed/c:B/xs:decimal(1) = 1])",
+                "count(//c:Line[c:Mixed/c:B/xs:decimal(1) = +1])",
+            ),
+            (
+                "count(//c:Line[c:Mixed/c:B/. = 'b'])",
+                "count(//c:Line[c:Mixed/c:B/. = string('b')])",
+            ),
+        ] {
+            assert_eq!(run_names(fast, true), run_names(general, true), "{fast}");
+            assert_eq!(run_names(fast, false), run_names(general, false), "{fast}");
+        }
+        for (fast, general) in [
+            (
+                "//c:Line[c:Qty > 2]/@id/string()",
+                "//c:Line[c:Qty > +2]/@id/string()",
+            ),
+            (
+                "//c:Line[1 < c:Qty]/@id/string()",
+                "//c:Line[+1 < c:Qty]/@id/string()",
+            ),
+            (
+                "//c:Line[c:Qty = 1.5]/@id/string()",
+                "//c:Line[c:Qty = +1.5]/@id/string()",
+            ),
+            (
+                "//c:Line[c:Qty = 'abc']/@id/string()",
+                "//c:Line[c:Qty = string('abc')]/@id/string()",
+            ),
+            (
+                "//c:Line[c:Qty = 1.5e0]/@id/string()",
+                "//c:Line[c:Qty = +1.5e0]/@id/string()",
+            ),
+        ] {
+            assert_eq!(run(fast).1, run(general).1, "{fast}");
+        }
+        assert_eq!(run_names("//c:Line[c:ID = '1']/@id/string()", true), "1");
+        assert_eq!(run("//c:Line[c:Qty > 2]/@id/string()").1, "error FORG0001");
+    }
+
+    #[test]
+    fn single_items_of_arithmetic_casts_and_conditionals_agree_with_sequences() {
+        // `(X, ())[1]` evaluates X as a sequence (eval), `X = …` as one item (eval_one)
+        for x in [
+            "xs:decimal(c:Qty) * 2",
+            "-xs:decimal(c:Qty)",
+            "xs:decimal(c:Qty) div 0",
+            "c:Qty + 1",
+            "xs:integer(@id) idiv 2",
+            "if (@id = '1') then xs:decimal(c:Qty) else c:Missing",
+            "c:Missing * 2",
+            "xs:decimal(c:Missing)",
+            "c:Missing cast as xs:decimal",
+            "c:Qty cast as xs:decimal",
+        ] {
+            for v in ["6", "-3", "4", "3", "1.5", "0"] {
+                for lines in ["//c:Line[position() < 3]", "//c:Line"] {
+                    let one = format!("{lines}[({x}) = {v}]/@id/string()");
+                    let seq = format!("{lines}[({x}, ())[1] = {v}]/@id/string()");
+                    assert_eq!(run(&one).1, run(&seq).1, "{one}");
+                }
+            }
+        }
+        assert_eq!(
+            run("//c:Line[xs:decimal(c:Qty) * 2 = 3]/@id/string()").1,
+            "error FORG0001"
+        );
+        assert_eq!(
+            run("//c:Line[position() < 3][xs:decimal(c:Qty) * 2 = 3]/@id/string()").1,
+            "2"
+        );
+    }
+
+    #[test]
+    fn content_tests_agree_with_string_lengths() {
+        let doc = r#"<a><b> </b><b>x</b><b/><b><!-- c --></b><b> <c/> </b><b><c>y</c></b><b><![CDATA[ ]]></b><b>t<![CDATA[u]]></b><b a=" "/></a>"#;
+        let eval = |expr: &str| {
+            let d = Document::parse_default(doc.as_bytes()).unwrap();
+            let x = compile(expr);
+            let mut c = DynamicContext::for_document(&d);
+            c.index_document(&d);
+            x.evaluate_string(&mut c).unwrap()
+        };
+        for (fast, general) in [
+            (
+                "count(//*[normalize-space()])",
+                "count(//*[string-length(normalize-space(string(.))) > 0])",
+            ),
+            (
+                "count(//*[not(normalize-space())])",
+                "count(//*[string-length(normalize-space(string(.))) = 0])",
+            ),
+            (
+                "count(//*[not(*) and not(normalize-space())])",
+                "count(//*[count(*) = 0 and string-length(normalize-space(string(.))) = 0])",
+            ),
+            (
+                "count(//@*[not(normalize-space())])",
+                "count(//@*[string-length(normalize-space(string(.))) = 0])",
+            ),
+            (
+                "count(//text()[normalize-space()])",
+                "count(//text()[string-length(normalize-space(string(.))) > 0])",
+            ),
+            (
+                "count(//comment()[not(normalize-space())])",
+                "count(//comment()[string-length(normalize-space(string(.))) = 0])",
+            ),
+        ] {
+            assert_eq!(eval(fast), eval(general), "{fast}");
+        }
+        assert_eq!(eval("count(//*[not(*) and not(normalize-space())])"), "6");
+    }
+
+    #[test]
+    fn steps_without_predicates_agree_with_a_true_predicate() {
+        for axis in [
+            "child::c:ID",
+            "child::*",
+            "descendant::c:ID",
+            "descendant-or-self::*",
+            "parent::*",
+            "ancestor::*",
+            "ancestor-or-self::node()",
+            "following-sibling::*",
+            "preceding-sibling::c:Line",
+            "following::c:ID",
+            "preceding::*",
+            "attribute::id",
+            "self::c:Line",
+        ] {
+            for ctx in ["//c:Line", "/i:Invoice", "//c:Sub", "//c:ID"] {
+                for form in [
+                    "{c}/{a}/name()",
+                    "count({c}/{a})",
+                    "exists({c}/{a})",
+                    "{c}/{a}[1]/name()",
+                ] {
+                    let plain = form.replace("{c}", ctx).replace("{a}", axis);
+                    let general = form
+                        .replace("{c}", ctx)
+                        .replace("{a}", &format!("{axis}[true()]"));
+                    for indexed in [true, false] {
+                        assert_eq!(
+                            run_names(&plain, indexed),
+                            run_names(&general, indexed),
+                            "{plain}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn string_values_of_leaves_agree_with_the_subtree_walk() {
+        let doc = Document::parse_default(NAMES.as_bytes()).unwrap();
+        let mut n = 0;
+        for node in doc
+            .nodes()
+            .filter(|x| x.is_element() || x.kind() == NodeKind::Document)
+        {
+            assert_eq!(
+                &*XNode::Node(node).string_value(),
+                &*node.string_value(),
+                "{node:?}"
+            );
+            n += 1;
+        }
+        assert!(n > 10);
+    }
+
+    #[test]
+    fn memo_entries_reused_across_evaluations_keep_values_apart() {
+        // many expressions with memoized subexpressions on one context: stale entries of earlier
+        // evaluations are taken over by new ids; each value must be what a fresh context gives
+        let doc = Document::parse_default(DOC.as_bytes()).unwrap();
+        let exprs: Vec<String> = (0..80)
+            .map(|i| {
+                format!(
+                    "for $l in //c:Line return (concat($l/@id, '-{i}'), concat($l/@id, '-{i}'), string-length(concat($l/c:Qty, '{i}')) + string-length(concat($l/c:Qty, '{i}')))"
+                )
+            })
+            .collect();
+        let compiled: Vec<XPath> = exprs.iter().map(|e| compile(e)).collect();
+        let mut shared = DynamicContext::for_document(&doc);
+        shared.index_document(&doc);
+        for round in 0..3 {
+            for (x, e) in compiled.iter().zip(&exprs) {
+                assert!(memos(&x.expr) > 0, "{e}");
+                let mut fresh = DynamicContext::for_document(&doc);
+                let want = x.evaluate_string(&mut fresh).unwrap();
+                assert_eq!(
+                    x.evaluate_string(&mut shared).unwrap(),
+                    want,
+                    "{e} (round {round})"
+                );
+            }
+        }
     }
 
     #[test]

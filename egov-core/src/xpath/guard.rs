@@ -42,6 +42,7 @@ impl NamePresence {
     }
 
     /// True when no element of the document has the local name with this interned id.
+    #[inline]
     fn absent(&self, id: u32) -> bool {
         if self.unknown || id >= self.known {
             return false;
@@ -88,6 +89,7 @@ pub struct AbsenceGuard {
 
 impl AbsenceGuard {
     /// True when the guarded expression is known to be true for the document.
+    #[inline]
     pub fn holds(&self, presence: &NamePresence) -> bool {
         let mut rest = &*self.terms;
         while let Some((&len, tail)) = rest.split_first() {

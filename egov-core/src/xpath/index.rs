@@ -14,12 +14,50 @@ use std::sync::{Mutex, OnceLock};
 use std::rc::Rc;
 
 use super::value::{Item, XNode};
-use crate::hash::Fnv;
 use crate::xml::{Attribute, Document, Node};
 
-type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+/// A hasher for keys made of small integer ids (interned path, condition and name ids) and of
+/// short names: one multiplication per integer or per 8 bytes instead of FNV's one per byte.
+/// Like FNV, not resistant to hash flooding (the per-document tables are bounded by the
+/// document's size, the interners by [`MAX_INTERNED`]).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
 
-type Interner = OnceLock<Mutex<FnvMap<Box<str>, u32>>>;
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            for (d, s) in b.iter_mut().zip(rest) {
+                *d = *s;
+            }
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(26) ^ i).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// A hash map keyed by ids (see [`IdHasher`]).
+pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+type Interner = OnceLock<Mutex<IdMap<Box<str>, u32>>>;
 
 /// At most this many strings per table: a process compiling ever new expressions (names,
 /// paths) must not grow without bound. Beyond it, new strings get id 0 (= not interned: no
@@ -27,7 +65,7 @@ type Interner = OnceLock<Mutex<FnvMap<Box<str>, u32>>>;
 const MAX_INTERNED: usize = 1 << 18;
 
 fn intern(table: &'static Interner, s: &str) -> u32 {
-    let m = table.get_or_init(|| Mutex::new(FnvMap::default()));
+    let m = table.get_or_init(|| Mutex::new(IdMap::default()));
     let mut m = m.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(id) = m.get(s) {
         return *id;
@@ -59,7 +97,7 @@ pub(crate) fn interned_name(id: u32) -> Option<String> {
 /// The interned ids of those of `names` that are interned, and the id the next interned name
 /// will get (ids from it on are unknown to the caller).
 pub(crate) fn interned_locals<'n>(names: impl Iterator<Item = &'n str>) -> (Vec<u32>, u32) {
-    let m = NAMES.get_or_init(|| Mutex::new(FnvMap::default()));
+    let m = NAMES.get_or_init(|| Mutex::new(IdMap::default()));
     let m = m.lock().unwrap_or_else(|e| e.into_inner());
     let ids = names.filter_map(|n| m.get(n).copied()).collect();
     (ids, m.len() as u32 + 1)
@@ -83,15 +121,29 @@ pub(crate) fn path_key(id: u32) -> Option<String> {
 #[derive(Clone, Copy)]
 pub(crate) struct Entry<'a> {
     pub id: u32,
-    pub parent: u32,
     pub ns: usize,
+    pub node: Node<'a>,
+}
+
+/// An element child of a node: its name list, namespace key and node (see [`DocIndex::kids`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Kid<'a> {
+    pub name: u32,
+    pub ns: u32,
     pub node: Node<'a>,
 }
 
 pub(crate) struct DocIndex<'a> {
     pub doc: &'a Document,
-    lists: Vec<Vec<Entry<'a>>>,
-    by_local: FnvMap<&'a str, u32>,
+    /// The elements grouped by local name (list), in document order within a list.
+    entries: Vec<Entry<'a>>,
+    /// Per list: where its elements start in `entries` (one more entry at the end).
+    list_start: Vec<u32>,
+    /// The element children of every node, grouped by parent, in document order.
+    kids: Vec<Kid<'a>>,
+    /// Per node index: where its element children start in `kids` (one more entry at the end).
+    kids_start: Vec<u32>,
+    by_local: IdMap<&'a str, u32>,
     /// Interned name id → list index + 1 (0: not resolved yet; u32::MAX: absent).
     cache: Vec<u32>,
     /// Distinct element namespaces of the document.
@@ -99,28 +151,32 @@ pub(crate) struct DocIndex<'a> {
     /// Interned namespace id → its key in this document (0: absent; usize::MAX: unresolved).
     ns_cache: Vec<usize>,
     /// Attributes by local name, (owner index, attribute) in document order; built on demand.
-    attributes: Option<FnvMap<&'a str, Vec<(u32, Attribute<'a>)>>>,
+    attributes: Option<IdMap<&'a str, Vec<(u32, Attribute<'a>)>>>,
     /// Values of absolute paths (they depend on the document only), by interned path id.
-    pub memo: HashMap<u32, Rc<Vec<Item<'a>>>, BuildHasherDefault<Fnv>>,
+    pub memo: IdMap<u32, Rc<[Item<'a>]>>,
     /// Node sets of the step prefixes of absolute paths, by interned prefix id.
-    pub prefix_memo: HashMap<u32, Rc<Vec<XNode<'a>>>, BuildHasherDefault<Fnv>>,
+    pub prefix_memo: IdMap<u32, Rc<[XNode<'a>]>>,
     /// Per node index: the element's name list (u32::MAX for other nodes).
     name_of: Vec<u32>,
     /// Values of name-only conditions by (condition id, name list): (prefix, value).
-    pub name_memo: HashMap<(u32, u32), (&'a str, bool), BuildHasherDefault<Fnv>>,
+    pub name_memo: IdMap<(u32, u32), (&'a str, bool)>,
 }
 
 const EMPTY: &[Entry<'static>] = &[];
 
 impl<'a> DocIndex<'a> {
     pub(crate) fn build(doc: &'a Document) -> Self {
-        let mut lists: Vec<Vec<Entry<'a>>> = Vec::with_capacity(128);
-        let mut name_of = vec![u32::MAX; doc.node_count()];
-        let mut by_local: FnvMap<&'a str, u32> =
-            FnvMap::with_capacity_and_hasher(128, BuildHasherDefault::default());
+        let count = doc.node_count();
+        let mut name_of = vec![u32::MAX; count];
+        let mut by_local: IdMap<&'a str, u32> =
+            IdMap::with_capacity_and_hasher(128, BuildHasherDefault::default());
         // namespace keys: 1 + position among the distinct namespace URIs ("" included)
         let mut namespaces: Vec<&'a str> = Vec::new();
         let mut last: (usize, usize) = (0, 0); // (pointer, key)
+                                               // the elements in document order with their parents; list sizes; children per parent
+        let mut elems: Vec<(u32, Kid<'a>)> = Vec::with_capacity(count / 2 + 1);
+        let mut list_len: Vec<u32> = Vec::with_capacity(128);
+        let mut kids_start = vec![0u32; count + 1];
         for n in doc.nodes() {
             if !n.is_element() {
                 continue;
@@ -141,41 +197,101 @@ impl<'a> DocIndex<'a> {
                 k
             };
             let idx = *by_local.entry(n.local_name()).or_insert_with(|| {
-                lists.push(Vec::new());
-                lists.len() as u32 - 1
+                list_len.push(0);
+                list_len.len() as u32 - 1
             });
+            if let Some(l) = list_len.get_mut(idx as usize) {
+                *l += 1;
+            }
             if let Some(slot) = name_of.get_mut(n.id().index()) {
                 *slot = idx;
             }
-            if let Some(l) = lists.get_mut(idx as usize) {
-                l.push(Entry {
-                    id: n.id().index() as u32,
-                    parent: n.parent().map_or(u32::MAX, |p| p.id().index() as u32),
-                    ns: key,
-                    node: n,
-                });
+            let parent = n.parent().map_or(u32::MAX, |p| p.id().index() as u32);
+            if let Some(c) = kids_start.get_mut(parent as usize) {
+                *c += 1;
             }
+            let kid = Kid {
+                name: idx,
+                ns: key as u32,
+                node: n,
+            };
+            elems.push((parent, kid));
         }
+        list_len.push(0);
+        let entries = group(&mut list_len, &elems, |(_, k)| {
+            (
+                k.name,
+                Entry {
+                    id: k.node.id().index() as u32,
+                    ns: k.ns as usize,
+                    node: k.node,
+                },
+            )
+        });
+        let kids = group(&mut kids_start, &elems, |(parent, k)| (*parent, *k));
         DocIndex {
             doc,
-            lists,
+            entries,
+            list_start: list_len,
+            kids,
+            kids_start,
             by_local,
             cache: Vec::new(),
             namespaces,
             ns_cache: Vec::new(),
             attributes: None,
-            memo: HashMap::default(),
-            prefix_memo: HashMap::default(),
+            memo: IdMap::default(),
+            prefix_memo: IdMap::default(),
             name_of,
-            name_memo: HashMap::default(),
+            name_memo: IdMap::default(),
         }
+    }
+
+    /// The element children of the node with this index, in document order.
+    #[inline]
+    pub(crate) fn kids(&self, node_index: usize) -> &[Kid<'a>] {
+        self.kids
+            .get(self.kids_range(node_index))
+            .unwrap_or_default()
+    }
+
+    /// Where the element children of the node with this index are (see [`DocIndex::kid`]).
+    #[inline]
+    pub(crate) fn kids_range(&self, node_index: usize) -> std::ops::Range<usize> {
+        let from = self.kids_start.get(node_index).copied().unwrap_or(0) as usize;
+        let to = self.kids_start.get(node_index + 1).copied().unwrap_or(0) as usize;
+        from..to
+    }
+
+    /// One entry of the table of element children.
+    #[inline]
+    pub(crate) fn kid(&self, i: usize) -> Option<Kid<'a>> {
+        self.kids.get(i).copied()
+    }
+
+    /// The name list and namespace key of elements named (`ns`, `local`) (interned ids `id` and
+    /// `ns_id`) in this document, as in [`Kid`]; None when no element has that name.
+    #[inline]
+    pub(crate) fn name_key(
+        &mut self,
+        id: u32,
+        local: &str,
+        ns_id: u32,
+        ns: &str,
+    ) -> Option<(u32, u32)> {
+        let ns = self.ns(ns_id, ns);
+        if ns == 0 {
+            return None;
+        }
+        let name = self.list_index(id, local)?;
+        Some((name, ns as u32))
     }
 
     /// Attributes with this local name, with their owner's index, in document order.
     pub(crate) fn attributes_named(&mut self, local: &str) -> &[(u32, Attribute<'a>)] {
         let doc = self.doc;
         let map = self.attributes.get_or_insert_with(|| {
-            let mut m: FnvMap<&'a str, Vec<(u32, Attribute<'a>)>> = FnvMap::default();
+            let mut m: IdMap<&'a str, Vec<(u32, Attribute<'a>)>> = IdMap::default();
             for n in doc.nodes() {
                 for a in n.attributes() {
                     m.entry(a.local_name())
@@ -202,61 +318,103 @@ impl<'a> DocIndex<'a> {
     }
 
     /// Elements with this local name (interned id `id`), in document order.
+    #[inline]
     pub(crate) fn named(&mut self, id: u32, local: &str) -> &[Entry<'a>] {
+        match self.list_index(id, local) {
+            Some(i) => {
+                let from = self.list_start.get(i as usize).copied().unwrap_or(0) as usize;
+                let to = self.list_start.get(i as usize + 1).copied().unwrap_or(0) as usize;
+                self.entries.get(from..to).unwrap_or(EMPTY)
+            }
+            None => EMPTY,
+        }
+    }
+
+    /// The index of the list of elements with this local name (interned id `id`); None when
+    /// there are none.
+    #[inline]
+    fn list_index(&mut self, id: u32, local: &str) -> Option<u32> {
+        let v = match self.cache.get(id as usize).copied() {
+            Some(v) if v != 0 && id != 0 => v,
+            _ => self.resolve(id, local),
+        };
+        (v != u32::MAX).then(|| v - 1)
+    }
+
+    /// Looks a local name up (list index + 1, u32::MAX when absent) and caches the answer
+    /// under its interned id (not for id 0: not interned).
+    #[cold]
+    #[inline(never)]
+    fn resolve(&mut self, id: u32, local: &str) -> u32 {
+        let v = self.by_local.get(local).map_or(u32::MAX, |i| i + 1);
         if id == 0 {
-            let lists = &self.lists;
-            return self
-                .by_local
-                .get(local)
-                .and_then(|i| lists.get(*i as usize))
-                .map_or(EMPTY, Vec::as_slice);
+            return v;
         }
         let slot = id as usize;
         if self.cache.len() <= slot {
             self.cache.resize(slot + 1, 0);
         }
-        let mut v = self.cache.get(slot).copied().unwrap_or(0);
-        if v == 0 {
-            v = self.by_local.get(local).map_or(u32::MAX, |i| i + 1);
-            if let Some(c) = self.cache.get_mut(slot) {
-                *c = v;
-            }
+        if let Some(c) = self.cache.get_mut(slot) {
+            *c = v;
         }
-        if v == u32::MAX {
-            return EMPTY;
-        }
-        self.lists.get(v as usize - 1).map_or(EMPTY, Vec::as_slice)
+        v
     }
 
     /// The key elements in namespace `ns` (interned id `id`) have in this document; 0 when no
     /// element has that namespace.
+    #[inline]
     pub(crate) fn ns(&mut self, id: u32, ns: &str) -> usize {
-        if id == 0 {
-            return self
-                .namespaces
-                .iter()
-                .position(|d| super::eval::str_eq(d, ns))
-                .map_or(0, |i| i + 1);
+        match self.ns_cache.get(id as usize).copied() {
+            Some(k) if id != 0 && k != usize::MAX => k,
+            _ => self.resolve_ns(id, ns),
         }
-        let slot = id as usize;
-        if self.ns_cache.len() <= slot {
-            self.ns_cache.resize(slot + 1, usize::MAX);
+    }
+
+    /// [`DocIndex::ns`] when the answer is not cached yet (cached for an interned id).
+    #[cold]
+    #[inline(never)]
+    fn resolve_ns(&mut self, id: u32, ns: &str) -> usize {
+        let k = self
+            .namespaces
+            .iter()
+            .position(|d| super::eval::str_eq(d, ns))
+            .map_or(0, |i| i + 1);
+        if id != 0 {
+            let slot = id as usize;
+            if self.ns_cache.len() <= slot {
+                self.ns_cache.resize(slot + 1, usize::MAX);
+            }
+            if let Some(c) = self.ns_cache.get_mut(slot) {
+                *c = k;
+            }
         }
-        match self.ns_cache.get(slot).copied() {
-            Some(k) if k != usize::MAX => k,
-            _ => {
-                let k = self
-                    .namespaces
-                    .iter()
-                    .position(|d| super::eval::str_eq(d, ns))
-                    .map_or(0, |i| i + 1);
-                if let Some(c) = self.ns_cache.get_mut(slot) {
-                    *c = k;
-                }
-                k
+        k
+    }
+}
+
+/// Groups items by bucket keeping their order within a bucket (a counting sort):
+/// `counts[b]` holds the number of items of bucket `b`, with one more slot at the end (0); it
+/// becomes the offset of bucket `b` in the result (the last slot: the total).
+fn group<S, T: Copy>(counts: &mut [u32], items: &[S], key: impl Fn(&S) -> (u32, T)) -> Vec<T> {
+    let mut sum = 0u32;
+    for c in counts.iter_mut() {
+        sum += *c;
+        *c = sum;
+    }
+    let Some(first) = items.first() else {
+        return Vec::new();
+    };
+    let mut out = vec![key(first).1; items.len()];
+    for item in items.iter().rev() {
+        let (b, value) = key(item);
+        if let Some(end) = counts.get_mut(b as usize) {
+            *end -= 1;
+            if let Some(slot) = out.get_mut(*end as usize) {
+                *slot = value;
             }
         }
     }
+    out
 }
 
 /// One past the last node index of `n`'s subtree.
@@ -269,6 +427,55 @@ pub(crate) fn subtree_end(n: Node<'_>) -> usize {
         match cur.parent() {
             Some(p) => cur = p,
             None => return n.document().node_count(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn grouping_keeps_the_order_within_buckets() {
+        let items = [
+            (2u32, 'a'),
+            (0, 'b'),
+            (2, 'c'),
+            (1, 'd'),
+            (0, 'e'),
+            (2, 'f'),
+        ];
+        let mut counts = vec![0u32; 4];
+        for (b, _) in &items {
+            counts[*b as usize] += 1;
+        }
+        let out = group(&mut counts, &items, |(b, c)| (*b, *c));
+        assert_eq!(out, ['b', 'e', 'd', 'a', 'c', 'f']);
+        assert_eq!(counts, [0, 2, 3, 6]);
+        let mut none = vec![0u32; 3];
+        assert!(group(&mut none, &[] as &[(u32, char)], |(b, c)| (*b, *c)).is_empty());
+    }
+
+    #[test]
+    fn lists_and_children_agree_with_the_tree() {
+        let doc = Document::parse_default(
+            br#"<a xmlns:p="urn:p"><b/><p:b><c/><b/></p:b>text<c><b/></c><b/></a>"#,
+        )
+        .unwrap();
+        let mut ix = DocIndex::build(&doc);
+        for n in doc.nodes() {
+            let kids: Vec<Node<'_>> = ix.kids(n.id().index()).iter().map(|k| k.node).collect();
+            let tree: Vec<Node<'_>> = n.children().filter(Node::is_element).collect();
+            assert_eq!(kids, tree);
+        }
+        for local in ["a", "b", "c", "nope"] {
+            let listed: Vec<Node<'_>> = ix.named(0, local).iter().map(|e| e.node).collect();
+            let tree: Vec<Node<'_>> = doc
+                .nodes()
+                .filter(|n| n.is_element() && n.local_name() == local)
+                .collect();
+            assert_eq!(listed, tree, "{local}");
         }
     }
 }

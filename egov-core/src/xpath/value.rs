@@ -44,6 +44,7 @@ impl InlineStr {
         })
     }
 
+    #[inline]
     fn as_str(&self) -> &str {
         let b = self.buf.get(..usize::from(self.len)).unwrap_or_default();
         std::str::from_utf8(b).unwrap_or_default()
@@ -52,6 +53,7 @@ impl InlineStr {
 
 impl std::ops::Deref for Str<'_> {
     type Target = str;
+    #[inline]
     fn deref(&self) -> &str {
         match self {
             Str::Borrowed(s) => s,
@@ -282,6 +284,14 @@ impl<'a> XNode<'a> {
                         }
                     }
                 }
+                NodeKind::Element | NodeKind::Document => match n.first_child() {
+                    // the common leaf shapes, without walking the subtree
+                    None => Str::Borrowed(""),
+                    Some(c) if c.is_text() && c.next_sibling().is_none() => {
+                        Str::Borrowed(c.value())
+                    }
+                    Some(_) => Str::from(n.string_value()),
+                },
                 _ => Str::from(n.string_value()),
             },
         }
@@ -525,8 +535,15 @@ fn pow10(k: u32) -> Option<i128> {
 /// Builds a decimal from an exact `(mantissa, scale)`, stripping trailing zeros when the scale
 /// is over 28; big when it does not fit.
 pub(crate) fn dec_from_parts(mut m: i128, mut scale: u32) -> DecParse {
-    while scale > 28 && m % 10 == 0 {
-        m /= 10;
+    while scale > 28 {
+        let (q, r) = divmod_u32(m.unsigned_abs(), 10);
+        let Ok(q) = i128::try_from(q) else {
+            break;
+        };
+        if r != 0 {
+            break;
+        }
+        m = if m < 0 { -q } else { q };
         scale -= 1;
     }
     match Decimal::try_from_i128_with_scale(m, scale) {
@@ -959,7 +976,7 @@ impl CmpOp {
 }
 
 /// String comparison by codepoints (equality tests compare lengths first).
-fn cmp_str(op: CmpOp, a: &str, b: &str) -> bool {
+pub(crate) fn cmp_str(op: CmpOp, a: &str, b: &str) -> bool {
     match op {
         // (no `memcmp` on empty strings: see `eval::str_eq`)
         CmpOp::Eq => a.len() == b.len() && (a.is_empty() || a.as_bytes() == b.as_bytes()),
@@ -1269,8 +1286,23 @@ fn div_rem_trunc(n: i128, d: i128) -> (i128, i128) {
     }
 }
 
+/// `(n / d, n % d)` for `0 < d < 2^32` in four machine-word divisions (a 128-bit division is a
+/// slow library call).
+fn divmod_u32(n: u128, d: u32) -> (u128, u32) {
+    let d = u64::from(d.max(1));
+    let mut q: u128 = 0;
+    let mut r: u64 = 0;
+    for shift in [96u32, 64, 32, 0] {
+        let limb = u64::try_from((n >> shift) & 0xffff_ffff).unwrap_or(0);
+        let cur = (r << 32) | limb;
+        q = (q << 32) | u128::from(cur / d);
+        r = cur % d;
+    }
+    (q, u32::try_from(r).unwrap_or(0))
+}
+
 /// `n / d` rounded half towards zero (`d` ≠ 0); `None` on overflow. Machine-word division
-/// when both fit a `u64` (i128 division is a slow library call).
+/// when both fit a `u64`, or the divisor fits a `u32` (i128 division is a slow library call).
 fn div_half_down(n: i128, d: i128) -> Option<i128> {
     let neg = (n < 0) != (d < 0);
     let (q, r, dm) = match (
@@ -1278,6 +1310,11 @@ fn div_half_down(n: i128, d: i128) -> Option<i128> {
         u64::try_from(d.unsigned_abs()),
     ) {
         (Ok(x), Ok(y)) => (u128::from(x / y), u128::from(x % y), u128::from(y)),
+        (Err(_), Ok(y)) if y > 0 && y <= u64::from(u32::MAX) => {
+            let y32 = u32::try_from(y).unwrap_or(1);
+            let (q, r) = divmod_u32(n.unsigned_abs(), y32);
+            (q, u128::from(r), u128::from(y))
+        }
         _ => {
             let q = n.checked_div(d)?;
             let r = n.checked_rem(d)?;
@@ -1599,6 +1636,72 @@ mod integer_tests {
                     assert_eq!(fast, slow, "{x} {op:?} {y}");
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod division_tests {
+    use super::*;
+
+    #[test]
+    fn word_division_agrees_with_i128() {
+        let ns: [i128; 9] = [
+            0,
+            7,
+            -7,
+            123_456_789_012_345_678_901_234_567_890,
+            -98_765_432_109_876_543_210_987_654_321,
+            i128::MAX,
+            i128::MIN + 1,
+            (1i128 << 96) + 5,
+            10i128.pow(36),
+        ];
+        let ds: [i128; 8] = [1, 3, 7, 10, 100, 97, 4_294_967_295, -10];
+        for n in ns {
+            for d in ds {
+                let (q, r) = divmod_u32(
+                    n.unsigned_abs(),
+                    u32::try_from(d.unsigned_abs()).unwrap_or(1),
+                );
+                assert_eq!(q, n.unsigned_abs() / d.unsigned_abs(), "{n} / {d}");
+                assert_eq!(
+                    u128::from(r),
+                    n.unsigned_abs() % d.unsigned_abs(),
+                    "{n} % {d}"
+                );
+                // the general path of div_half_down
+                let want = {
+                    let (q, r) = (n / d, n % d);
+                    let (q, r, dm) = (q.unsigned_abs(), r.unsigned_abs(), d.unsigned_abs());
+                    let q = if r * 2 > dm { q + 1 } else { q };
+                    i128::try_from(q)
+                        .ok()
+                        .map(|q| if (n < 0) != (d < 0) { -q } else { q })
+                };
+                assert_eq!(div_half_down(n, d), want, "{n} / {d}");
+            }
+        }
+        // trailing zeros stripped beyond scale 28 as by i128 arithmetic
+        for (m, s) in [
+            (1_000_000i128, 31u32),
+            (-120i128, 30),
+            (123_456i128, 29),
+            (10i128.pow(35), 40),
+        ] {
+            let (mut wm, mut ws) = (m, s);
+            while ws > 28 && wm % 10 == 0 {
+                wm /= 10;
+                ws -= 1;
+            }
+            let want = Decimal::try_from_i128_with_scale(wm, ws)
+                .ok()
+                .map(|d| (d.mantissa(), d.scale()));
+            let got = match dec_from_parts(m, s) {
+                DecParse::Small(d) => Some((d.mantissa(), d.scale())),
+                DecParse::Big(_) => None,
+            };
+            assert_eq!(got, want, "{m}e-{s}");
         }
     }
 }

@@ -582,6 +582,8 @@ struct Runner<'a, 'c> {
     fired: Vec<u32>,
     /// Rule variables evaluated for the current firing (bit i = let i).
     lets_done: Vec<bool>,
+    /// The node the dynamic context's context item is known to be (None: unknown).
+    ctx_at: Option<XNode<'a>>,
 }
 
 impl<'a, 'c> Runner<'a, 'c> {
@@ -601,6 +603,7 @@ impl<'a, 'c> Runner<'a, 'c> {
             globals: Vec::new(),
             fired: vec![u32::MAX; schema.patterns.len()],
             lets_done: Vec::new(),
+            ctx_at: None,
         }
     }
 
@@ -755,6 +758,7 @@ impl<'a, 'c> Runner<'a, 'c> {
         }
         self.ctx
             .set_context_node(XNode::Node(self.doc.document_node()));
+        self.ctx_at = None;
         let value = match &g.xpath {
             Ok(x) => x.evaluate(self.ctx),
             Err(e) => Err(XPathError {
@@ -822,7 +826,30 @@ impl<'a, 'c> Runner<'a, 'c> {
         Ok(())
     }
 
+    /// Makes the variables an expression reads available and sets the context node.
+    #[inline]
     fn prepare(
+        &mut self,
+        c: &'a Compiled,
+        e: &'a Expr,
+        rule: &'a Rule,
+        assert_id: &str,
+        node: XNode<'a>,
+    ) -> Result<(), ProcessingError> {
+        if e.lets.is_empty() && e.globals.is_empty() {
+            // the assertions of one firing share the context node: set it once
+            if self.ctx_at != Some(node) {
+                self.ctx.set_context_node(node);
+                self.ctx_at = Some(node);
+            }
+            return Ok(());
+        }
+        self.prepare_variables(c, e, rule, assert_id, node)
+    }
+
+    /// [`Runner::prepare`] of an expression that reads variables.
+    #[inline(never)]
+    fn prepare_variables(
         &mut self,
         c: &'a Compiled,
         e: &'a Expr,
@@ -835,6 +862,7 @@ impl<'a, 'c> Runner<'a, 'c> {
         }
         self.check_globals(e, rule, Some(assert_id), node)?;
         self.ctx.set_context_node(node);
+        self.ctx_at = Some(node);
         Ok(())
     }
 

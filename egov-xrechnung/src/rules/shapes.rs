@@ -15,10 +15,9 @@
 //! [`Pattern::matches_shape`]: egov_core::xpath::Pattern::matches_shape
 
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
-use egov_core::hash::Fnv;
 use egov_core::xml::{Document, Node};
 use egov_core::xpath::{DynamicContext, XNode};
 
@@ -42,14 +41,60 @@ pub(super) struct Candidate {
     pub exact: bool,
 }
 
-type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+/// A word-at-a-time multiplicative hasher (as rustc's `FxHasher`) for the table's keys: names
+/// of 50–100 bytes and pairs of ids, hashed once per element. Like FNV, not resistant to hash
+/// flooding; the table is bounded ([`MAX_SHAPES`]).
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl Fx {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            self.add(u64::from_le_bytes(b));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            for (d, s) in b.iter_mut().zip(rest) {
+                *d = *s;
+            }
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 #[derive(Default)]
 struct Table {
     /// `namespace \u{1} prefix \u{1} local name` → name id.
-    names: FnvMap<String, u32>,
+    names: FxMap<String, u32>,
     /// (parent shape, name id) → shape id (1-based; 0 is the document).
-    shapes: FnvMap<(u32, u32), u32>,
+    shapes: FxMap<(u32, u32), u32>,
     /// Per schema, per shape id: the candidate rules in rule order.
     candidates: Vec<Vec<Box<[Candidate]>>>,
 }
@@ -92,17 +137,24 @@ impl DocShapes<'_> {
 }
 
 fn name_key(n: &Node<'_>) -> Option<String> {
+    let mut k = String::new();
+    write_name_key(n, &mut k).then_some(k)
+}
+
+/// Writes the table key of `n`'s name into `k` (cleared first); false when it is too long.
+fn write_name_key(n: &Node<'_>, k: &mut String) -> bool {
     let (ns, prefix, local) = (n.namespace(), n.prefix(), n.local_name());
+    k.clear();
     if ns.len() + prefix.len() + local.len() + 2 > MAX_NAME_KEY {
-        return None;
+        return false;
     }
-    let mut k = String::with_capacity(ns.len() + prefix.len() + local.len() + 2);
+    k.reserve(ns.len() + prefix.len() + local.len() + 2);
     k.push_str(ns);
     k.push('\u{1}');
     k.push_str(prefix);
     k.push('\u{1}');
     k.push_str(local);
-    Some(k)
+    true
 }
 
 /// Per document: the name ids found so far, by local-name id of the document index (with the
@@ -110,6 +162,8 @@ fn name_key(n: &Node<'_>) -> Option<String> {
 #[derive(Default)]
 struct DocNames<'d> {
     by_local: Vec<Option<(usize, &'d str, u32)>>,
+    /// The key being looked up (reused).
+    key: String,
 }
 
 impl<'d> DocNames<'d> {
@@ -123,12 +177,14 @@ impl<'d> DocNames<'d> {
                 return *id;
             }
         }
-        let id = name_key(n)
-            .and_then(|key| t.names.get(&key).copied())
-            .unwrap_or(NO_SHAPE);
+        let id = if write_name_key(n, &mut self.key) {
+            t.names.get(self.key.as_str()).copied().unwrap_or(NO_SHAPE)
+        } else {
+            NO_SHAPE
+        };
         if let (Some(l), true) = (local, id != NO_SHAPE) {
             if self.by_local.len() <= l {
-                self.by_local.resize(l + 1, None);
+                self.by_local.resize((l + 1).max(64), None);
             }
             if let Some(slot) = self.by_local.get_mut(l) {
                 *slot = Some((ns, prefix, id));
@@ -254,5 +310,38 @@ impl Table {
         }
         self.shapes.insert((parent, name), id);
         Some(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use std::hash::BuildHasher;
+
+    #[test]
+    fn reused_keys_find_what_fresh_keys_find() {
+        let doc = Document::parse_default(
+            br#"<a:Invoice xmlns:a="urn:a" xmlns:b="urn:b"><b:ID>1</b:ID><a:ID/><ID xmlns="urn:b"/><b:Line><b:ID/></b:Line></a:Invoice>"#,
+        )
+        .unwrap();
+        let mut names: FxMap<String, u32> = FxMap::default();
+        let mut buf = String::from("left over");
+        for (i, n) in doc.nodes().filter(Node::is_element).enumerate() {
+            let fresh = name_key(&n).unwrap();
+            assert!(write_name_key(&n, &mut buf));
+            assert_eq!(buf, fresh);
+            names.entry(fresh).or_insert(i as u32);
+        }
+        // b:ID, a:ID, ID in urn:b (another prefix) are three names; the nested b:ID is the first
+        assert_eq!(names.len(), 5);
+        for n in doc.nodes().filter(Node::is_element) {
+            assert!(write_name_key(&n, &mut buf));
+            assert_eq!(names.get(buf.as_str()), names.get(&name_key(&n).unwrap()));
+        }
+        let h = BuildHasherDefault::<Fx>::default();
+        assert_eq!(h.hash_one((1u32, 2u32)), h.hash_one((1u32, 2u32)));
+        assert_ne!(h.hash_one((1u32, 2u32)), h.hash_one((2u32, 1u32)));
+        assert_ne!(h.hash_one("abcdefgh1"), h.hash_one("abcdefgh2"));
     }
 }
