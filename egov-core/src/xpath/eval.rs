@@ -104,7 +104,7 @@ impl<'a, 's> Ev<'a, 's> {
 }
 
 /// The error of `cast as` an atomic type (without `?`) of the empty sequence.
-fn cast_of_empty(ty: AtomicType) -> XPathError {
+fn cast_of_empty(ty: AtomicType) -> Box<XPathError> {
     err(
         "XPTY0004",
         format!(
@@ -114,7 +114,7 @@ fn cast_of_empty(ty: AtomicType) -> XPathError {
     )
 }
 
-fn no_focus() -> XPathError {
+fn no_focus() -> Box<XPathError> {
     err("XPDY0002", "the context item is absent")
 }
 
@@ -128,7 +128,7 @@ fn ordinal(i: usize) -> &'static str {
     }
 }
 
-fn too_many(what: &str) -> XPathError {
+fn too_many(what: &str) -> Box<XPathError> {
     err(
         "XPTY0004",
         format!("a sequence of more than one item is not allowed as {what}"),

@@ -338,7 +338,7 @@ impl XPath {
         match &self.body {
             Body::Ready(e) => Ok(e),
             Body::Lazy(l) => l.get().map_err(|m| {
-                value::err(
+                *value::err(
                     "EGOV0001",
                     format!("compiled form of {:?}: {m}", self.source),
                 )
@@ -369,7 +369,7 @@ impl XPath {
     fn run<'a, T>(
         &'a self,
         ctx: &mut DynamicContext<'a>,
-        body: impl FnOnce(&mut Ev<'a, '_>, &Focus<'a>) -> Result<T, XPathError>,
+        body: impl FnOnce(&mut Ev<'a, '_>, &Focus<'a>) -> value::R<T>,
     ) -> Result<T, XPathError> {
         let DynamicContext {
             item,
@@ -382,7 +382,7 @@ impl XPath {
             size: usize::from(item.is_some()),
         };
         let mut ev = Ev::top(variables, scratch, self.functions.as_deref(), self.locals);
-        body(&mut ev, &focus)
+        body(&mut ev, &focus).map_err(|e| *e)
     }
 
     /// Evaluates to a sequence.

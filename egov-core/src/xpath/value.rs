@@ -499,13 +499,16 @@ impl AtomicType {
     }
 }
 
-pub(crate) type R<T> = Result<T, XPathError>;
+/// Results inside the evaluator: the error boxed, so that `R<bool>` and the like come back in
+/// registers (the evaluator returns them at every level of every expression).
+pub(crate) type R<T> = Result<T, Box<XPathError>>;
 
-pub(crate) fn err(code: &'static str, message: impl Into<String>) -> XPathError {
-    XPathError {
+#[cold]
+pub(crate) fn err(code: &'static str, message: impl Into<String>) -> Box<XPathError> {
+    Box::new(XPathError {
         code,
         message: message.into(),
-    }
+    })
 }
 
 /// XML whitespace trimming (`xs:*` whiteSpace collapse for casts).
@@ -938,7 +941,7 @@ pub(crate) fn cast<'a>(v: &Item<'a>, ty: AtomicType) -> R<Item<'a>> {
     })
 }
 
-fn type_cast_error(v: &Item<'_>, ty: AtomicType) -> XPathError {
+fn type_cast_error(v: &Item<'_>, ty: AtomicType) -> Box<XPathError> {
     err(
         "XPTY0004",
         format!("cannot cast {} to {}", v.type_name(), ty.name()),
@@ -1125,11 +1128,11 @@ pub enum ArithOp {
 /// The scale Saxon divides decimals with: at least 18 fractional digits.
 const DIVIDE_PRECISION: u32 = 18;
 
-fn div_by_zero() -> XPathError {
+fn div_by_zero() -> Box<XPathError> {
     err("FOAR0001", "division by zero")
 }
 
-fn overflow() -> XPathError {
+fn overflow() -> Box<XPathError> {
     err("FOAR0002", "numeric overflow")
 }
 

@@ -525,7 +525,12 @@ fn cold_start_probe() {
     let first = validator.validate(&bytes);
     let t_first = t.elapsed();
     let mut later = Vec::new();
-    for _ in 0..5 {
+    // REPEAT=n: that many later validations (default 5; 0 for instruction counts of the first)
+    let repeat = std::env::var("REPEAT")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
+    for _ in 0..repeat {
         let t = std::time::Instant::now();
         let again = validator.validate(&bytes);
         later.push(t.elapsed());
