@@ -231,6 +231,8 @@ pub struct RuleSet {
     syntax: Syntax,
     schemas: Vec<Schema>,
     shapes: Shapes,
+    /// Set by the first run (see [`RuleSet::run_steps`]).
+    warm: AtomicBool,
 }
 
 fn flag_of(s: &str) -> Flag {
@@ -1249,6 +1251,7 @@ impl RuleSet {
             syntax,
             schemas,
             shapes: Shapes::default(),
+            warm: AtomicBool::new(false),
         })
     }
 
@@ -1287,6 +1290,11 @@ impl RuleSet {
     }
 
     /// Runs schematron steps (schema name, optional layer filter) in order.
+    ///
+    /// The first run of a rule set in a process, which also decodes the rules it needs, runs
+    /// the steps after the first on a second thread (each with its own evaluation context), so
+    /// that a fresh process spends its first validation on two cores; the findings are the same
+    /// and in the same order. Later runs, with everything decoded, run the steps in turn.
     pub fn run_steps(
         &self,
         doc: &Document,
@@ -1296,35 +1304,42 @@ impl RuleSet {
         ctx.index_document(doc);
         let shapes = self.shapes.of(&self.schemas, doc, &mut ctx);
         let presence = NamePresence::of(&ctx);
+        let (shapes, presence) = (&shapes, &presence);
+        let first_run = !self.warm.swap(true, Ordering::Relaxed);
+        let results: Vec<Result<Vec<Finding>, ProcessingError>> = match steps.split_first() {
+            Some((first, rest)) if first_run && !rest.is_empty() => std::thread::scope(|scope| {
+                let later = std::thread::Builder::new()
+                    .name("egov-rules-step".into())
+                    .spawn_scoped(scope, || {
+                        let mut own = DynamicContext::for_document(doc);
+                        own.index_document(doc);
+                        (rest.iter())
+                            .map(|(name, layers)| {
+                                self.run_step(&mut own, doc, name, *layers, shapes, presence)
+                            })
+                            .collect::<Vec<_>>()
+                    });
+                let (name, layers) = first;
+                let first = self.run_step(&mut ctx, doc, name, *layers, shapes, presence);
+                let rest = match later.map(|h| h.join()) {
+                    Ok(Ok(results)) => results,
+                    // no thread (or it failed): the later steps here
+                    _ => (rest.iter())
+                        .map(|(name, layers)| {
+                            self.run_step(&mut ctx, doc, name, *layers, shapes, presence)
+                        })
+                        .collect(),
+                };
+                std::iter::once(first).chain(rest).collect()
+            }),
+            _ => (steps.iter())
+                .map(|(name, layers)| self.run_step(&mut ctx, doc, name, *layers, shapes, presence))
+                .collect(),
+        };
         let mut findings = Vec::new();
         let mut failure: Option<ProcessingError> = None;
-        for (name, layers) in steps {
-            let found = self
-                .schemas
-                .iter()
-                .enumerate()
-                .find(|(_, s)| s.name == *name);
-            let Some((index, schema)) = found else {
-                let e = ProcessingError::new(
-                    name,
-                    XPathError {
-                        code: "XTSE0000",
-                        message: format!(
-                            "no schematron schema {name:?} for syntax {}",
-                            self.syntax
-                        ),
-                    },
-                    String::new(),
-                    ErrorSite::default(),
-                );
-                failure.get_or_insert(e);
-                continue;
-            };
-            let per_doc = PerDocument {
-                shapes: Some((&shapes, index)),
-                presence: &presence,
-            };
-            match schema.run_in(&mut ctx, doc, *layers, per_doc) {
+        for r in results {
+            match r {
                 Ok(mut f) => findings.append(&mut f),
                 Err(e) => {
                     failure.get_or_insert(e);
@@ -1338,6 +1353,40 @@ impl RuleSet {
                 Err(e)
             }
         }
+    }
+
+    /// One schematron step over a document whose shapes and name presence are computed.
+    #[allow(clippy::too_many_arguments)]
+    fn run_step<'a>(
+        &'a self,
+        ctx: &mut DynamicContext<'a>,
+        doc: &'a Document,
+        name: &str,
+        layers: Option<&[&str]>,
+        shapes: &'a DocShapes<'a>,
+        presence: &'a NamePresence,
+    ) -> Result<Vec<Finding>, ProcessingError> {
+        let Some((index, schema)) = self
+            .schemas
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.name == name)
+        else {
+            return Err(ProcessingError::new(
+                name,
+                XPathError {
+                    code: "XTSE0000",
+                    message: format!("no schematron schema {name:?} for syntax {}", self.syntax),
+                },
+                String::new(),
+                ErrorSite::default(),
+            ));
+        };
+        let per_doc = PerDocument {
+            shapes: Some((shapes, index)),
+            presence,
+        };
+        schema.run_in(ctx, doc, layers, per_doc)
     }
 }
 

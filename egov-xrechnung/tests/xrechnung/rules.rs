@@ -694,3 +694,27 @@ fn compiled_rules_find_what_the_text_finds() {
     }
     assert!(n >= 80, "{n} testsuite invoices");
 }
+
+/// The first run of a rule set runs its later schematron steps on a second thread: it finds
+/// exactly what later (sequential) runs find, in the same order.
+#[test]
+fn first_run_on_two_threads_finds_what_later_runs_find() {
+    let Some(shared) = shared_dir("rules::first_run_on_two_threads_finds_what_later_runs_find")
+    else {
+        return;
+    };
+    let key = |f: &Finding| (f.id.clone(), f.location.path.clone(), f.message.clone());
+    let mut n = 0;
+    for p in crate::common::xml_files(&shared.join("testdata/xrechnung/xrechnung-testsuite")) {
+        let doc = Document::parse(&std::fs::read(&p).unwrap(), &invoice_limits()).unwrap();
+        let syntax = Syntax::detect(doc.root_element()).unwrap();
+        let fresh = RuleSet::load(syntax).unwrap();
+        let names: Vec<&str> = fresh.schemas().iter().map(|s| s.name()).collect();
+        assert!(names.len() > 1);
+        let first: Vec<_> = fresh.run(&doc, &names).unwrap().iter().map(key).collect();
+        let second: Vec<_> = fresh.run(&doc, &names).unwrap().iter().map(key).collect();
+        assert_eq!(first, second, "{}", p.display());
+        n += 1;
+    }
+    assert!(n >= 80, "{n} testsuite invoices");
+}
