@@ -35,3 +35,78 @@ impl Hasher for Fnv {
         self.0 = h;
     }
 }
+
+/// FxHash (rustc's hasher): a multiply-rotate hash over 8-byte words, much faster than FNV or
+/// SipHash for integer keys and short names. Like [`Fnv`], not resistant to hash flooding: use
+/// it for tables bounded by the data they index (a document's names, a schema's components,
+/// interners with a size limit).
+///
+/// ```
+/// use std::collections::HashMap;
+/// use egov_core::hash::FxBuild;
+///
+/// let mut m: HashMap<(u32, u32), &str, FxBuild> = HashMap::default();
+/// m.insert((1, 2), "shape");
+/// assert_eq!(m.get(&(1, 2)), Some(&"shape"));
+/// ```
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Fx {
+    hash: u64,
+}
+
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl Fx {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+    }
+}
+
+impl Hasher for Fx {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            for (d, s) in w.iter_mut().zip(rest) {
+                *d = *s;
+            }
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// Builder of [`Fx`] hashers for `HashMap`/`HashSet`.
+pub type FxBuild = std::hash::BuildHasherDefault<Fx>;

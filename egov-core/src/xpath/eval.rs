@@ -114,6 +114,19 @@ fn cast_of_empty(ty: AtomicType) -> Box<XPathError> {
     )
 }
 
+/// The context node an axis step starts from (a type error for an atomic context item).
+#[inline]
+fn context_node<'a>(f: &Focus<'a>) -> R<XNode<'a>> {
+    match &f.item {
+        Some(Item::Node(n)) => Ok(*n),
+        Some(_) => Err(err(
+            "XPTY0020",
+            "the context item for an axis step is not a node",
+        )),
+        None => Err(no_focus()),
+    }
+}
+
 fn no_focus() -> Box<XPathError> {
     err("XPDY0002", "the context item is absent")
 }
@@ -707,16 +720,8 @@ impl<'a, 's> Ev<'a, 's> {
                 if let StepKind::Axis(axis, test) = &step.kind {
                     // one axis step from the context node (e.g. the operands of `//(a | b)`):
                     // straight into the node buffer, already in document order
-                    return match &f.item {
-                        Some(Item::Node(n)) => {
-                            self.axis_step(*axis, test, &step.preds, *n, out, false)
-                        }
-                        Some(_) => Err(err(
-                            "XPTY0020",
-                            "the context item for an axis step is not a node",
-                        )),
-                        None => Err(no_focus()),
-                    };
+                    let n = context_node(f)?;
+                    return self.axis_step(*axis, test, &step.preds, n, out, false);
                 }
             }
             let mut tmp = self.take();
@@ -799,16 +804,7 @@ impl<'a, 's> Ev<'a, 's> {
     fn exists_simple(&mut self, p: &'a PathExpr, f: &Focus<'a>) -> R<bool> {
         let start = match p.start {
             PathStart::Root => self.root(f)?,
-            _ => match &f.item {
-                Some(Item::Node(n)) => *n,
-                Some(_) => {
-                    return Err(err(
-                        "XPTY0020",
-                        "the context item for an axis step is not a node",
-                    ))
-                }
-                None => return Err(no_focus()),
-            },
+            _ => context_node(f)?,
         };
         // one child step (`cbc:ID`, `*`): the table of element children answers
         if let ([step], XNode::Node(n)) = (p.steps.as_slice(), start) {
@@ -1248,16 +1244,7 @@ impl<'a, 's> Ev<'a, 's> {
     fn simple_path_one(&mut self, p: &'a PathExpr, f: &Focus<'a>) -> R<Option<One<'a>>> {
         let mut cur = match p.start {
             PathStart::Root => self.root(f)?,
-            _ => match &f.item {
-                Some(Item::Node(n)) => *n,
-                Some(_) => {
-                    return Err(err(
-                        "XPTY0020",
-                        "the context item for an axis step is not a node",
-                    ))
-                }
-                None => return Err(no_focus()),
-            },
+            _ => context_node(f)?,
         };
         for step in &p.steps {
             let (axis, test) = match &step.kind {
@@ -1608,16 +1595,7 @@ impl<'a, 's> Ev<'a, 's> {
         let mut cur = self.take_nodes();
         match &p.start {
             PathStart::Root => cur.push(self.root(f)?),
-            PathStart::Context => match &f.item {
-                Some(Item::Node(n)) => cur.push(*n),
-                Some(_) => {
-                    return Err(err(
-                        "XPTY0020",
-                        "the context item for an axis step is not a node",
-                    ))
-                }
-                None => return Err(no_focus()),
-            },
+            PathStart::Context => cur.push(context_node(f)?),
             PathStart::Expr(e) => {
                 let mut tmp = self.take();
                 self.eval(e, f, &mut tmp)?;

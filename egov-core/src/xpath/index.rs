@@ -16,46 +16,8 @@ use std::rc::Rc;
 use super::value::{Item, XNode};
 use crate::xml::{Attribute, Document, Node};
 
-/// A hasher for keys made of small integer ids (interned path, condition and name ids) and of
-/// short names: one multiplication per integer or per 8 bytes instead of FNV's one per byte.
-/// Like FNV, not resistant to hash flooding (the per-document tables are bounded by the
-/// document's size, the interners by [`MAX_INTERNED`]).
-#[derive(Default, Clone, Copy)]
-pub(crate) struct IdHasher(u64);
-
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(w);
-            self.write_u64(u64::from_le_bytes(b));
-        }
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let mut b = [0u8; 8];
-            for (d, s) in b.iter_mut().zip(rest) {
-                *d = *s;
-            }
-            self.write_u64(u64::from_le_bytes(b));
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.write_u64(u64::from(i));
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.write_u64(u64::from(i));
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(26) ^ i).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
-/// A hash map keyed by ids (see [`IdHasher`]).
-pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+/// A hash map keyed by ids (integer keys: [`crate::hash::Fx`]).
+pub(crate) type IdMap<K, V> = HashMap<K, V, crate::hash::FxBuild>;
 
 type Interner = OnceLock<Mutex<IdMap<Box<str>, u32>>>;
 

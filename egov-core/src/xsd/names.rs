@@ -1,74 +1,10 @@
 //! Interned namespace URIs and expanded names, and a small fast hasher for the tables.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 
-/// FxHash (rustc's hasher): a multiply-rotate hash, much faster than SipHash for the short keys
-/// of these tables. The keys come from the schema author and the validated document; the tables
-/// are only ever queried with document names (never grown from them), so hash flooding cannot
-/// degrade more than one lookup chain.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FxHasher {
-    hash: u64,
-}
-
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            for (d, s) in w.iter_mut().zip(rest) {
-                *d = *s;
-            }
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
-/// Builder of [`FxHasher`]s for `HashMap`/`HashSet`.
-pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
-/// A `HashMap` with [`FxHasher`].
+pub(crate) use crate::hash::FxBuild;
+/// A `HashMap` with [`crate::hash::Fx`].
 pub(crate) type FxMap<K, V> = HashMap<K, V, FxBuild>;
 
 /// Index of an interned namespace URI; 0 is "no namespace".
@@ -106,7 +42,7 @@ struct Local {
 const END: u32 = u32::MAX;
 
 fn hash_str(s: &str) -> u64 {
-    let mut h = FxHasher::default();
+    let mut h = crate::hash::Fx::default();
     h.write(s.as_bytes());
     // Mix the high bits down: the table is indexed by the low bits.
     let x = h.finish();

@@ -14,8 +14,8 @@
 //!
 //! [`Pattern::matches_shape`]: egov_core::xpath::Pattern::matches_shape
 
+use egov_core::hash::FxBuild;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 use egov_core::xml::{Document, Node};
@@ -41,53 +41,9 @@ pub(super) struct Candidate {
     pub exact: bool,
 }
 
-/// A word-at-a-time multiplicative hasher (as rustc's `FxHasher`) for the table's keys: names
-/// of 50–100 bytes and pairs of ids, hashed once per element. Like FNV, not resistant to hash
-/// flooding; the table is bounded ([`MAX_SHAPES`]).
-#[derive(Default, Clone, Copy)]
-struct Fx(u64);
-
-impl Fx {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for Fx {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(w);
-            self.add(u64::from_le_bytes(b));
-        }
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let mut b = [0u8; 8];
-            for (d, s) in b.iter_mut().zip(rest) {
-                *d = *s;
-            }
-            self.add(u64::from_le_bytes(b));
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-}
-
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+/// The table's maps: keys are names of 50–100 bytes and pairs of ids, hashed once per element
+/// ([`egov_core::hash::Fx`]: word at a time; the table is bounded by [`MAX_SHAPES`]).
+type FxMap<K, V> = HashMap<K, V, FxBuild>;
 
 #[derive(Default)]
 struct Table {
@@ -339,7 +295,7 @@ mod tests {
             assert!(write_name_key(&n, &mut buf));
             assert_eq!(names.get(buf.as_str()), names.get(&name_key(&n).unwrap()));
         }
-        let h = BuildHasherDefault::<Fx>::default();
+        let h = FxBuild::default();
         assert_eq!(h.hash_one((1u32, 2u32)), h.hash_one((1u32, 2u32)));
         assert_ne!(h.hash_one((1u32, 2u32)), h.hash_one((2u32, 1u32)));
         assert_ne!(h.hash_one("abcdefgh1"), h.hash_one("abcdefgh2"));
