@@ -3,10 +3,11 @@
 //!
 //! The rules are data (`data/rules/rules.tsv`, generated from the official artefacts by
 //! `data/rules/generate.py`; see `data/rules/NOTICE.md`): a new release is a data update, not new
-//! Rust. Per syntax they compile once, lazily, into a `Send + Sync` [`RuleSet`]: context
-//! patterns, schema globals and XSLT functions on first use of the syntax (a background thread
-//! then compiles the rest, see [`RuleSet::for_syntax`]); each rule's variables and tests the first
-//! time the rule fires, an assertion's message the first time it fails.
+//! Rust. They are shipped compiled (`data/rules/compiled/`, made from the text and checked
+//! against it by a test) and loaded once per syntax into a `Send + Sync` [`RuleSet`]: context
+//! patterns, schema globals and XSLT functions when the syntax is first used (on a background
+//! thread, see [`RuleSet::for_syntax`]); each rule variable and test is decoded the first time it
+//! is evaluated, an assertion's message compiled the first time it fails.
 //!
 //! Running a schema over a document follows the compiled XSLT:
 //! - schema/pattern variables are globals with the document node as context, evaluated when a
@@ -1029,7 +1030,7 @@ impl RuleSet {
             .name(format!("egov-rules-{syntax}"))
             .spawn(move || {
                 if let Ok(rs) = s.rules.get_or_init(|| RuleSet::load(syntax)) {
-                    rs.compile_backwards();
+                    rs.prepare_backwards();
                 }
             });
         // without a thread, rules compile when they are first used
@@ -1041,7 +1042,7 @@ impl RuleSet {
     /// decoding their trees: each is decoded by the first evaluation that needs it. (Decoding
     /// them all here as well was measured slower: a second thread allocating megabytes grows
     /// its own heap with `mprotect` calls that stall the validating thread's page faults.)
-    fn compile_backwards(&self) {
+    fn prepare_backwards(&self) {
         for s in self.schemas.iter().rev() {
             for r in s.rules.iter().rev() {
                 let _ = s.compiled(r);
