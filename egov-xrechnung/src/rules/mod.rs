@@ -688,6 +688,7 @@ impl<'a, 'c> Runner<'a, 'c> {
         Ok(())
     }
 
+    /// Fires, for each pattern, the first of the candidate rules whose context matches `node`.
     fn try_rules(
         &mut self,
         cands: &'a [u32],
@@ -695,25 +696,7 @@ impl<'a, 'c> Runner<'a, 'c> {
         counter: u32,
         out: &mut Vec<Finding>,
     ) -> Result<(), ProcessingError> {
-        let schema = self.schema;
-        for &ri in cands {
-            let Some(rule) = schema.rules.get(ri as usize) else {
-                continue;
-            };
-            let Some(stamp) = self.fired.get(rule.pattern).copied() else {
-                continue;
-            };
-            if stamp == counter {
-                continue; // an earlier rule of this pattern fired for this node
-            }
-            if rule.context.matches(node, self.ctx) {
-                if let Some(s) = self.fired.get_mut(rule.pattern) {
-                    *s = counter;
-                }
-                self.fire(rule, node, out)?;
-            }
-        }
-        Ok(())
+        self.try_each(cands.iter().map(|&rule| (rule, false)), node, counter, out)
     }
 
     /// [`Runner::try_rules`] for the candidates of the node's shape: exact ones fire without
@@ -725,9 +708,21 @@ impl<'a, 'c> Runner<'a, 'c> {
         counter: u32,
         out: &mut Vec<Finding>,
     ) -> Result<(), ProcessingError> {
+        self.try_each(cands.iter().map(|c| (c.rule, c.exact)), node, counter, out)
+    }
+
+    /// Candidates as (rule index, whether the context is known to match).
+    #[inline]
+    fn try_each(
+        &mut self,
+        cands: impl Iterator<Item = (u32, bool)>,
+        node: XNode<'a>,
+        counter: u32,
+        out: &mut Vec<Finding>,
+    ) -> Result<(), ProcessingError> {
         let schema = self.schema;
-        for c in cands {
-            let Some(rule) = schema.rules.get(c.rule as usize) else {
+        for (ri, exact) in cands {
+            let Some(rule) = schema.rules.get(ri as usize) else {
                 continue;
             };
             let Some(stamp) = self.fired.get_mut(rule.pattern) else {
@@ -736,7 +731,7 @@ impl<'a, 'c> Runner<'a, 'c> {
             if *stamp == counter {
                 continue; // an earlier rule of this pattern fired for this node
             }
-            if c.exact || rule.context.matches(node, self.ctx) {
+            if exact || rule.context.matches(node, self.ctx) {
                 if let Some(s) = self.fired.get_mut(rule.pattern) {
                     *s = counter;
                 }
