@@ -447,15 +447,7 @@ fn timing_probe() {
             .collect();
     let bytes: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
     let t0 = std::time::Instant::now();
-    RuleSet::for_syntax(Syntax::Ubl)
-        .unwrap()
-        .compile_all()
-        .unwrap();
-    RuleSet::for_syntax(Syntax::Cii)
-        .unwrap()
-        .compile_all()
-        .unwrap();
-    Scenarios::kosit().unwrap();
+    egov_xrechnung::Validator::xrechnung().warm_up().unwrap();
     eprintln!("load and compile both syntaxes: {:?}", t0.elapsed());
     let docs: Vec<Document> = bytes
         .iter()
