@@ -305,3 +305,30 @@ fn writer_replaces_characters_xml_cannot_carry() {
     assert_eq!(doc.root_element().text(), "nul\u{FFFD}\u{FFFD}end");
     assert_eq!(doc.root_element().attribute("v"), Some("x\u{FFFD}y"));
 }
+
+#[test]
+fn control_characters_are_found_wherever_they_are() {
+    // tab, newline and carriage return are allowed; every other byte below 0x20 is not, at
+    // any offset (inside and after the 64-byte blocks the scan checks at once)
+    let ok = format!("<r a=\"\t\">{}\r\n\t</r>", "x".repeat(300));
+    assert!(Document::parse(ok.as_bytes(), &Limits::default()).is_ok());
+    for at in [3usize, 63, 64, 65, 127, 128, 200, 311] {
+        for bad in [0x01u8, 0x0B, 0x0C, 0x1F] {
+            let mut doc = format!("<r>{}</r>", "y".repeat(320)).into_bytes();
+            doc[at] = bad;
+            let e = Document::parse(&doc, &Limits::default()).unwrap_err();
+            assert_eq!(e.kind(), XmlErrorKind::Malformed, "{bad:#x} at {at}");
+            assert_eq!(e.offset(), at as u64, "{bad:#x} at {at}");
+        }
+    }
+    // two of them: the first is reported
+    let mut doc = format!("<r>{}</r>", "z".repeat(200)).into_bytes();
+    doc[150] = 0x02;
+    doc[70] = 0x03;
+    assert_eq!(
+        Document::parse(&doc, &Limits::default())
+            .unwrap_err()
+            .offset(),
+        70
+    );
+}

@@ -546,10 +546,18 @@ fn validate_probe() {
     let filter = std::env::var("FILTER").unwrap_or_default();
     let validator = egov_xrechnung::Validator::xrechnung();
     validator.warm_up().unwrap();
+    // ROUNDS=n: validate each file that many times (default 1)
+    let rounds: usize = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1);
     let mut valid = 0;
     for p in crate::common::xml_files(&shared.join("testdata/xrechnung/xrechnung-testsuite")) {
         if p.to_string_lossy().contains(&filter) {
-            valid += usize::from(validator.validate(&std::fs::read(p).unwrap()).valid);
+            let bytes = std::fs::read(p).unwrap();
+            for _ in 0..rounds {
+                valid += usize::from(validator.validate(&bytes).valid);
+            }
         }
     }
     eprintln!("{valid} valid");
