@@ -1033,8 +1033,9 @@ impl RuleSet {
     }
 
     /// Prepares every rule, last rule of the last schema first (the validation itself starts
-    /// with the first ones), until the first run begins. From the compiled form this makes the rules' expressions without
-    /// decoding their trees: each is decoded by the first evaluation that needs it. (Decoding
+    /// with the first ones), until the first run begins. From the compiled form this makes the
+    /// rules' expressions without decoding their trees: each is decoded by the first evaluation
+    /// that needs it. (Decoding
     /// them all here as well was measured slower: a second thread allocating megabytes grows
     /// its own heap with `mprotect` calls that stall the validating thread's page faults.)
     fn prepare_backwards(&self) {
