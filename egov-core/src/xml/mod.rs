@@ -250,9 +250,8 @@ impl Document {
     /// single pass so that paths stay linear even for documents with many siblings.
     fn sibling_indexes(&self) -> &[u32] {
         self.sibling_indexes.get_or_init(|| {
-            use std::collections::HashMap;
             let mut out = vec![1u32; self.nodes.len()];
-            let mut counts: HashMap<(u8, u32, &str), u32> = HashMap::new();
+            let mut counts = SiblingCounts::default();
             for parent in self.nodes() {
                 counts.clear();
                 for child in parent.children() {
@@ -267,10 +266,8 @@ impl Document {
                         NodeKind::ProcessingInstruction => (3, 0, ""),
                         NodeKind::Document => (4, 0, ""),
                     };
-                    let n = counts.entry(key).or_insert(0);
-                    *n += 1;
                     if let Some(slot) = out.get_mut(child.id().index()) {
-                        *slot = *n;
+                        *slot = counts.next(key);
                     }
                 }
             }
@@ -284,6 +281,41 @@ impl Document {
 
     fn data(&self, id: NodeId) -> Option<&NodeData> {
         self.nodes.get(id.index())
+    }
+}
+
+/// A sibling's kind (0 element, 1 text, …), namespace index and local name.
+type SiblingKey<'d> = (u8, u32, &'d str);
+
+/// Per parent, how many children of each kind and name have been seen: a short list while
+/// there are few distinct names (as in most documents), a hash map beyond.
+#[derive(Default)]
+struct SiblingCounts<'d> {
+    few: Vec<(SiblingKey<'d>, u32)>,
+    many: std::collections::HashMap<SiblingKey<'d>, u32>,
+}
+
+impl<'d> SiblingCounts<'d> {
+    const FEW: usize = 16;
+
+    fn clear(&mut self) {
+        self.few.clear();
+        self.many.clear();
+    }
+
+    /// Counts one more child with `key`; its 1-based index among those with the same key.
+    fn next(&mut self, key: SiblingKey<'d>) -> u32 {
+        if let Some((_, n)) = self.few.iter_mut().find(|(k, _)| *k == key) {
+            *n += 1;
+            return *n;
+        }
+        if self.few.len() < Self::FEW {
+            self.few.push((key, 1));
+            return 1;
+        }
+        let n = self.many.entry(key).or_insert(0);
+        *n += 1;
+        *n
     }
 }
 

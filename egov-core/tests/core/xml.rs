@@ -332,3 +332,28 @@ fn control_characters_are_found_wherever_they_are() {
         70
     );
 }
+
+#[test]
+fn paths_count_siblings_of_the_same_name_among_many_names() {
+    // 20 distinct names (more than the short list keeps), each three times, interleaved
+    let mut xml = String::from("<r>");
+    for round in 0..3 {
+        for i in 0..20 {
+            xml.push_str(&format!("<e{i}>{round}</e{i}>text"));
+        }
+    }
+    xml.push_str("</r>");
+    let doc = parse(&xml);
+    let mut seen = 0;
+    for (k, child) in doc
+        .root_element()
+        .children()
+        .filter(|c| c.kind() == NodeKind::Element)
+        .enumerate()
+    {
+        let (round, i) = (k / 20, k % 20);
+        assert_eq!(child.path(), format!("/r/e{i}[{}]", round + 1));
+        seen += 1;
+    }
+    assert_eq!(seen, 60);
+}
