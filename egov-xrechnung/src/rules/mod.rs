@@ -160,6 +160,15 @@ struct CompiledAssert {
     message: OnceLock<Result<Vec<MsgPart>, String>>,
 }
 
+impl CompiledAssert {
+    /// True when a run restricted to `layers` evaluates this test on a document with the
+    /// element names in `presence`: its layer is admitted and its absence guard does not hold.
+    fn evaluated(&self, def: &AssertDef, layers: Option<&[&str]>, presence: &NamePresence) -> bool {
+        layers.is_none_or(|ls| ls.iter().any(|l| *l == &*def.layer))
+            && !self.guard.as_ref().is_some_and(|g| g.holds(presence))
+    }
+}
+
 struct Compiled {
     lets: Vec<Expr>,
     asserts: Vec<CompiledAssert>,
@@ -563,6 +572,50 @@ impl Schema {
         Runner::new(self, doc, layers, ctx, per_doc).run(&mut out)?;
         Ok(out)
     }
+
+    /// Decodes what a run of this schema (index `index` among the shapes' schemas) will
+    /// evaluate — the variables and the unguarded tests of each node's candidate rules — from
+    /// the last node of the document backwards, until `stop` is set. On a rule set's first run
+    /// the thread that has finished the later steps does this for the first step, which works
+    /// forwards: the decoding is shared, and whichever thread comes first decodes a rule.
+    fn decode_ahead(
+        &self,
+        index: usize,
+        layers: Option<&[&str]>,
+        shapes: &DocShapes<'_>,
+        presence: &NamePresence,
+        stop: &AtomicBool,
+    ) {
+        let layers = layers.filter(|ls| !self.layers.iter().all(|l| ls.contains(&l.as_str())));
+        for node in (0..shapes.node_count()).rev() {
+            let Some(cands) = shapes.candidates(index, node) else {
+                continue;
+            };
+            for cand in cands {
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                let Some(rule) = self.rules.get(cand.rule as usize) else {
+                    continue;
+                };
+                let Ok(c) = self.compiled(rule) else {
+                    continue;
+                };
+                let mut any = false;
+                for (a, ca) in rule.asserts.iter().zip(&c.asserts) {
+                    if ca.evaluated(a, layers, presence) {
+                        any = true;
+                        ca.test.xpath.prepare();
+                    }
+                }
+                if any {
+                    for e in &c.lets {
+                        e.xpath.prepare();
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// What the schemas of one run share about the document.
@@ -885,16 +938,7 @@ impl<'a, 'c> Runner<'a, 'c> {
         self.lets_done.clear();
         self.lets_done.resize(c.lets.len(), false);
         for (a, ca) in rule.asserts.iter().zip(&c.asserts) {
-            if let Some(layers) = self.layers {
-                if !layers.iter().any(|l| *l == &*a.layer) {
-                    continue;
-                }
-            }
-            if ca
-                .guard
-                .as_ref()
-                .is_some_and(|g| g.holds(self.per_doc.presence))
-            {
+            if !ca.evaluated(a, self.layers, self.per_doc.presence) {
                 continue;
             }
             self.prepare(c, &ca.test, rule, &a.id, node)?;
@@ -1307,21 +1351,29 @@ impl RuleSet {
         let presence = NamePresence::of(&ctx);
         let (shapes, presence) = (&shapes, &presence);
         let first_run = !self.warm.swap(true, Ordering::Relaxed);
+        let first_done = AtomicBool::new(false);
         let results: Vec<Result<Vec<Finding>, ProcessingError>> = match steps.split_first() {
             Some((first, rest)) if first_run && !rest.is_empty() => std::thread::scope(|scope| {
+                let first_done = &first_done;
                 let later = std::thread::Builder::new()
                     .name("egov-rules-step".into())
                     .spawn_scoped(scope, || {
                         let mut own = DynamicContext::for_document(doc);
                         own.index_document(doc);
-                        (rest.iter())
+                        let results = (rest.iter())
                             .map(|(name, layers)| {
                                 self.run_step(&mut own, doc, name, *layers, shapes, presence)
                             })
-                            .collect::<Vec<_>>()
+                            .collect::<Vec<_>>();
+                        // then decode for the first step from the end of the document
+                        if let Some((index, schema)) = self.schema_at(first.0) {
+                            schema.decode_ahead(index, first.1, shapes, presence, first_done);
+                        }
+                        results
                     });
                 let (name, layers) = first;
                 let first = self.run_step(&mut ctx, doc, name, *layers, shapes, presence);
+                first_done.store(true, Ordering::Relaxed);
                 let rest = match later.map(|h| h.join()) {
                     Ok(Ok(results)) => results,
                     // no thread (or it failed): the later steps here
@@ -1356,6 +1408,14 @@ impl RuleSet {
         }
     }
 
+    /// The schema named `name` with its index.
+    fn schema_at(&self, name: &str) -> Option<(usize, &Schema)> {
+        self.schemas
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.name == name)
+    }
+
     /// One schematron step over a document whose shapes and name presence are computed.
     #[allow(clippy::too_many_arguments)]
     fn run_step<'a>(
@@ -1367,12 +1427,7 @@ impl RuleSet {
         shapes: &'a DocShapes<'a>,
         presence: &'a NamePresence,
     ) -> Result<Vec<Finding>, ProcessingError> {
-        let Some((index, schema)) = self
-            .schemas
-            .iter()
-            .enumerate()
-            .find(|(_, s)| s.name == name)
-        else {
+        let Some((index, schema)) = self.schema_at(name) else {
             return Err(ProcessingError::new(
                 name,
                 XPathError {

@@ -78,6 +78,11 @@ pub(super) struct DocShapes<'t> {
 }
 
 impl DocShapes<'_> {
+    /// The number of nodes of the document.
+    pub(super) fn node_count(&self) -> usize {
+        self.ids.len()
+    }
+
     /// The candidate rules of schema `schema` for the node with this index, if its shape is known.
     pub(super) fn candidates(&self, schema: usize, node: usize) -> Option<&[Candidate]> {
         let id = *self.ids.get(node)?;
