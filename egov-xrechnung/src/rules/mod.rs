@@ -564,8 +564,7 @@ impl Schema {
         layers: Option<&[&str]>,
         per_doc: PerDocument<'a>,
     ) -> Result<Vec<Finding>, ProcessingError> {
-        // a layer filter that admits every layer of the schema is no filter
-        let layers = layers.filter(|ls| !self.layers.iter().all(|l| ls.contains(&l.as_str())));
+        let layers = self.layer_filter(layers);
         let mut out = Vec::new();
         ctx.truncate_variables(0);
         ctx.set_context_node(XNode::Node(doc.document_node()));
@@ -573,11 +572,17 @@ impl Schema {
         Ok(out)
     }
 
-    /// Decodes what a run of this schema (index `index` among the shapes' schemas) will
-    /// evaluate — the variables and the unguarded tests of each node's candidate rules — from
-    /// the last node of the document backwards, until `stop` is set. On a rule set's first run
-    /// the thread that has finished the later steps does this for the first step, which works
-    /// forwards: the decoding is shared, and whichever thread comes first decodes a rule.
+    /// `layers` as a filter: a restriction that admits every layer of the schema is none.
+    fn layer_filter<'l>(&self, layers: Option<&'l [&'l str]>) -> Option<&'l [&'l str]> {
+        layers.filter(|ls| !self.layers.iter().all(|l| ls.contains(&l.as_str())))
+    }
+
+    /// Decodes what a run of this schema (index `index` among the shapes' schemas) may
+    /// evaluate — the variables and the unguarded tests of each node's candidate rules (also
+    /// those whose context then turns out not to match) — from the last node of the document
+    /// backwards, until `stop` is set. On a rule set's first run the thread that has finished
+    /// the later steps does this for the first step, which works forwards: the decoding is
+    /// shared, and whichever thread comes first decodes a rule.
     fn decode_ahead(
         &self,
         index: usize,
@@ -586,7 +591,7 @@ impl Schema {
         presence: &NamePresence,
         stop: &AtomicBool,
     ) {
-        let layers = layers.filter(|ls| !self.layers.iter().all(|l| ls.contains(&l.as_str())));
+        let layers = self.layer_filter(layers);
         for node in (0..shapes.node_count()).rev() {
             let Some(cands) = shapes.candidates(index, node) else {
                 continue;
@@ -1079,9 +1084,9 @@ impl RuleSet {
     /// Prepares every rule, last rule of the last schema first (the validation itself starts
     /// with the first ones), until the first run begins. From the compiled form this makes the
     /// rules' expressions without decoding their trees: each is decoded by the first evaluation
-    /// that needs it. (Decoding
-    /// them all here as well was measured slower: a second thread allocating megabytes grows
-    /// its own heap with `mprotect` calls that stall the validating thread's page faults.)
+    /// that needs it. (Decoding them all here as well was measured slower: a second thread
+    /// allocating megabytes grows its own heap with `mprotect` calls that stall the validating
+    /// thread's page faults.)
     fn prepare_backwards(&self) {
         for s in self.schemas.iter().rev() {
             for r in s.rules.iter().rev() {
