@@ -570,7 +570,6 @@ fn assert_dispatch_agrees(doc: &Document, label: &str) {
     let syntax = Syntax::detect(doc.root_element()).unwrap();
     let rules = RuleSet::for_syntax(syntax).unwrap();
     let names: Vec<&str> = rules.schemas().iter().map(|s| s.name()).collect();
-    let key = |f: &Finding| (f.id.clone(), f.location.path.clone(), f.message.clone());
     let by_shape: Vec<_> = rules.run(doc, &names).unwrap().iter().map(key).collect();
     let one_by_one: Vec<_> = rules
         .schemas()
@@ -674,11 +673,8 @@ fn compiled_rules_find_what_the_text_finds() {
         RuleSet::load_from_text(Syntax::Ubl).unwrap(),
         RuleSet::load_from_text(Syntax::Cii).unwrap(),
     ];
-    let key = |f: &Finding| (f.id.clone(), f.location.path.clone(), f.message.clone());
     let mut n = 0;
-    for p in crate::common::xml_files(&shared.join("testdata/xrechnung/xrechnung-testsuite")) {
-        let doc = Document::parse(&std::fs::read(&p).unwrap(), &invoice_limits()).unwrap();
-        let syntax = Syntax::detect(doc.root_element()).unwrap();
+    for (p, doc, syntax) in testsuite_documents(&shared) {
         let shipped = RuleSet::for_syntax(syntax).unwrap();
         let from_text = &text[usize::from(syntax == Syntax::Cii)];
         let names: Vec<&str> = shipped.schemas().iter().map(|s| s.name()).collect();
@@ -695,6 +691,23 @@ fn compiled_rules_find_what_the_text_finds() {
     assert!(n >= 80, "{n} testsuite invoices");
 }
 
+/// Each KoSIT testsuite invoice: its path, the parsed document and its syntax.
+fn testsuite_documents(shared: &Path) -> Vec<(std::path::PathBuf, Document, Syntax)> {
+    crate::common::xml_files(&shared.join("testdata/xrechnung/xrechnung-testsuite"))
+        .into_iter()
+        .map(|p| {
+            let doc = Document::parse(&std::fs::read(&p).unwrap(), &invoice_limits()).unwrap();
+            let syntax = Syntax::detect(doc.root_element()).unwrap();
+            (p, doc, syntax)
+        })
+        .collect()
+}
+
+/// What two runs are compared on: id, location path and message of each finding, in order.
+fn key(f: &Finding) -> (String, String, String) {
+    (f.id.clone(), f.location.path.clone(), f.message.clone())
+}
+
 /// The first run of a rule set runs its later schematron steps on a second thread: it finds
 /// exactly what later (sequential) runs find, in the same order.
 #[test]
@@ -703,11 +716,8 @@ fn first_run_on_two_threads_finds_what_later_runs_find() {
     else {
         return;
     };
-    let key = |f: &Finding| (f.id.clone(), f.location.path.clone(), f.message.clone());
     let mut n = 0;
-    for p in crate::common::xml_files(&shared.join("testdata/xrechnung/xrechnung-testsuite")) {
-        let doc = Document::parse(&std::fs::read(&p).unwrap(), &invoice_limits()).unwrap();
-        let syntax = Syntax::detect(doc.root_element()).unwrap();
+    for (p, doc, syntax) in testsuite_documents(&shared) {
         let fresh = RuleSet::load(syntax).unwrap();
         let names: Vec<&str> = fresh.schemas().iter().map(|s| s.name()).collect();
         assert!(names.len() > 1);
