@@ -156,11 +156,11 @@ pub(crate) enum PathStart {
 #[derive(Debug)]
 pub(crate) struct PathExpr {
     pub start: PathStart,
-    pub steps: Vec<Step>,
+    pub steps: Box<[Step]>,
     /// Element name tests (local name, interned id) that, when absent from the document, make
     /// the path empty without evaluating it (only steps not preceded by predicates or expression
     /// steps, whose evaluation could raise an error), last step first.
-    pub required: Vec<(std::sync::Arc<str>, u32)>,
+    pub required: Box<[(std::sync::Arc<str>, u32)]>,
     /// Starts at the context item or root and has only name-test axis steps without predicates,
     /// possibly followed by one expression step (evaluated node by node when a single item is
     /// wanted).
@@ -170,7 +170,7 @@ pub(crate) struct PathExpr {
     pub memo: Option<u32>,
     /// For the same paths: interned ids of their step prefixes (`prefix[k]` = steps `..=k`),
     /// whose node sets are memoized too.
-    pub prefix_memo: Vec<u32>,
+    pub prefix_memo: Box<[u32]>,
     /// Only axis steps without predicates: existence is a depth-first search.
     pub exists_simple: bool,
 }
@@ -211,11 +211,11 @@ impl PathExpr {
             });
         let mut p = PathExpr {
             start,
-            steps,
-            required,
+            steps: steps.into_boxed_slice(),
+            required: required.into_boxed_slice(),
             simple,
             memo: None,
-            prefix_memo: Vec::new(),
+            prefix_memo: Box::default(),
             exists_simple: false,
         };
         p.exists_simple = matches!(p.start, PathStart::Context | PathStart::Root)

@@ -1165,14 +1165,15 @@ impl<'a> CompiledReader<'a> {
             None
         };
         let n = self.r.count()?;
-        p.prefix_memo = Vec::with_capacity(n);
+        let mut prefix_memo = Vec::with_capacity(n);
         for _ in 0..n {
-            p.prefix_memo.push(intern_path(self.ts()?));
+            prefix_memo.push(intern_path(self.ts()?));
         }
+        p.prefix_memo = prefix_memo.into_boxed_slice();
         // a full interner (id 0) means no memo, as when compiling
         if p.memo == Some(0) || p.prefix_memo.contains(&0) {
             p.memo = None;
-            p.prefix_memo.clear();
+            p.prefix_memo = Box::default();
         }
         Ok(p)
     }

@@ -192,10 +192,16 @@ pub(crate) fn str_eq(a: &str, b: &str) -> bool {
 
 /// `fn:contains` on strings: a byte search for one-byte needles, no `memcmp` on empty ones.
 fn contains_str(s: &str, t: &str) -> bool {
+    find_str(s, t).is_some()
+}
+
+/// The byte offset of the first occurrence of `t` in `s` (a char boundary: `t` is UTF-8).
+fn find_str(s: &str, t: &str) -> Option<usize> {
     match t.as_bytes() {
-        [] => true,
-        [b] => memchr::memchr(*b, s.as_bytes()).is_some(),
-        n => s.len() >= n.len() && memchr::memmem::find(s.as_bytes(), n).is_some(),
+        [] => Some(0),
+        [b] => memchr::memchr(*b, s.as_bytes()),
+        n if s.len() < n.len() => None,
+        n => memchr::memmem::find(s.as_bytes(), n),
     }
 }
 
@@ -490,6 +496,14 @@ impl<'a, 's> Ev<'a, 's> {
         }
     }
 
+    /// The value of a variable (empty when the slot has none).
+    fn var_items(&self, v: VarRef) -> &[Item<'a>] {
+        match v {
+            VarRef::External(i) => self.vars.get(i).map_or(&[], Vec::as_slice),
+            VarRef::Local(i) => self.sc.locals.get(self.base + i).map_or(&[], Vec::as_slice),
+        }
+    }
+
     fn push_var(&mut self, v: VarRef, out: &mut Vec<Item<'a>>) -> R<()> {
         match v {
             VarRef::External(i) => {
@@ -716,7 +730,7 @@ impl<'a, 's> Ev<'a, 's> {
     /// Nodes of `e` (type error for atomic values), in document order.
     fn nodes_of(&mut self, e: &'a Expr, f: &Focus<'a>, out: &mut Vec<XNode<'a>>) -> R<()> {
         if let Expr::Path(p) = e {
-            if let (PathStart::Context, [step]) = (&p.start, p.steps.as_slice()) {
+            if let (PathStart::Context, [step]) = (&p.start, &*p.steps) {
                 if let StepKind::Axis(axis, test) = &step.kind {
                     // one axis step from the context node (e.g. the operands of `//(a | b)`):
                     // straight into the node buffer, already in document order
@@ -807,7 +821,7 @@ impl<'a, 's> Ev<'a, 's> {
             _ => context_node(f)?,
         };
         // one child step (`cbc:ID`, `*`): the table of element children answers
-        if let ([step], XNode::Node(n)) = (p.steps.as_slice(), start) {
+        if let ([step], XNode::Node(n)) = (&*p.steps, start) {
             if let StepKind::Axis(Axis::Child, test) = &step.kind {
                 if let Some(found) = self.exists_child(test, n, &[]) {
                     return Ok(found);
@@ -898,6 +912,14 @@ impl<'a, 's> Ev<'a, 's> {
                 } else {
                     ends_with(&s, &t)
                 })
+            }
+            // a plain substring test (a code list has its own path in `call`)
+            Expr::Call(Builtin::Contains, args, rc)
+                if rc.as_ref().is_none_or(|x| x.tokens.is_none()) =>
+            {
+                let s = self.str_arg(Builtin::Contains, args, 0, f)?;
+                let t = self.str_arg(Builtin::Contains, args, 1, f)?;
+                Ok(contains_str(&s, &t))
             }
             Expr::Call(b, args, rc) if b.single_valued(args.len()) => {
                 match self.call(*b, args, rc.as_deref(), f, &mut Vec::new())? {
@@ -1065,13 +1087,7 @@ impl<'a, 's> Ev<'a, 's> {
             Expr::Literal(l) => return Ok(One::Item(literal(l)?)),
             Expr::ContextItem => return Ok(One::Item(f.item.clone().ok_or_else(no_focus)?)),
             Expr::Var(v) => {
-                let seq: &[Item<'a>] = match v {
-                    VarRef::External(i) => self.vars.get(*i).map_or(&[], Vec::as_slice),
-                    VarRef::Local(i) => {
-                        self.sc.locals.get(self.base + i).map_or(&[], Vec::as_slice)
-                    }
-                };
-                return Ok(match seq {
+                return Ok(match self.var_items(*v) {
                     [] => One::Empty,
                     [x] => One::Item(x.clone()),
                     more => {
@@ -1407,7 +1423,7 @@ impl<'a, 's> Ev<'a, 's> {
     fn single_atom_shape(e: &Expr) -> bool {
         match e {
             Expr::Path(p) => p.simple,
-            Expr::ContextItem => true,
+            Expr::ContextItem | Expr::Var(_) => true,
             Expr::Call(
                 Builtin::NormalizeSpace | Builtin::UpperCase | Builtin::LowerCase,
                 args,
@@ -1436,6 +1452,12 @@ impl<'a, 's> Ev<'a, 's> {
             },
             Expr::ContextItem => match &f.item {
                 Some(Item::Node(n)) => Some(Some(Item::Untyped(n.string_value()))),
+                _ => None,
+            },
+            // a variable bound to at most one item (e.g. a `for` or `some` variable)
+            Expr::Var(v) => match self.var_items(*v) {
+                [] => Some(None),
+                [one] => Some(Some(one.atomize())),
                 _ => None,
             },
             _ => self.fast_str(e, f)?.map(|s| Some(Item::String(s))),
@@ -2334,9 +2356,13 @@ impl<'a, 's> Ev<'a, 's> {
                 let Some(Expr::Call(_, parts, _)) = args.get(1) else {
                     return Err(err("XPST0017", "missing function argument"));
                 };
-                let x = match self.atom_opt(arg(parts, 1)?, f, What::Arg(B::Concat, 1))? {
-                    None => Str::Borrowed(""),
-                    Some(v) => v.string_value(),
+                let part = arg(parts, 1)?;
+                let x = match self.fast_str(part, f)? {
+                    Some(s) => s,
+                    None => match self.atom_opt(part, f, What::Arg(B::Concat, 1))? {
+                        None => Str::Borrowed(""),
+                        Some(v) => v.string_value(),
+                    },
                 };
                 if x.contains(' ') {
                     let list = self.str_arg(b, args, 0, f)?;
@@ -2373,22 +2399,21 @@ impl<'a, 's> Ev<'a, 's> {
             B::SubstringBefore | B::SubstringAfter => {
                 let s = self.str_arg(b, args, 0, f)?;
                 let t = self.str_arg(b, args, 1, f)?;
-                let r = match s.find(&*t) {
-                    None => "",
-                    Some(p) => {
-                        if b == B::SubstringBefore {
-                            s.get(..p).unwrap_or_default()
-                        } else {
-                            s.get(p + t.len()..).unwrap_or_default()
-                        }
+                // the part before or after the first `t` ("" when there is none): a slice of
+                // `s`, borrowed when `s` is
+                let part = |whole: &str| -> std::ops::Range<usize> {
+                    match find_str(whole, &t) {
+                        None => 0..0,
+                        Some(p) if b == B::SubstringBefore => 0..p,
+                        Some(p) => p + t.len()..whole.len(),
                     }
                 };
-                let r = if t.is_empty() && b == B::SubstringAfter {
-                    s.to_string()
-                } else {
-                    r.to_string()
-                };
-                Item::String(Str::from(r))
+                Item::String(match s {
+                    Str::Borrowed(whole) => {
+                        Str::Borrowed(whole.get(part(whole)).unwrap_or_default())
+                    }
+                    other => Str::copy_of(other.get(part(&other)).unwrap_or_default()),
+                })
             }
             B::Translate => {
                 let s = self.str_arg(b, args, 0, f)?;
@@ -3559,6 +3584,33 @@ mod tests {
     }
 
     #[test]
+    fn substrings_before_and_after_a_separator() {
+        for (expr, expected) in [
+            ("substring-after(/*/c:Line[2]/c:Qty, '.')", "5"),
+            ("substring-before(/*/c:Line[2]/c:Qty, '.')", "1"),
+            ("substring-after(/*/c:Line[1]/c:Qty, '.')", ""),
+            ("substring-before(/*/c:Line[1]/c:Qty, '.')", ""),
+            ("substring-after(/*/c:Line[3]/c:Qty, '')", "abc"),
+            ("substring-before(/*/c:Line[3]/c:Qty, '')", ""),
+            (
+                "substring-after(concat('tëst', '::', 'wörd', '::x'), '::')",
+                "wörd::x",
+            ),
+            (
+                "substring-before(concat('tëst', '::', 'wörd'), 'ö')",
+                "tëst::w",
+            ),
+            (
+                "string-length(substring-after(/*/c:Line[2]/c:Qty, '.')) <= 2",
+                "true",
+            ),
+            ("substring-after((), 'a')", ""),
+        ] {
+            assert_eq!(run(expr).1, expected, "{expr}");
+        }
+    }
+
+    #[test]
     fn string_helpers_agree_with_std() {
         let empty: Box<str> = "".into();
         let words = ["", "a", "ab", "abc", "bc", "é", "aé", "éa", " ", "a b"];
@@ -3566,6 +3618,7 @@ mod tests {
             for b in words.iter().copied().chain([&*empty]) {
                 assert_eq!(str_eq(a, b), a == b, "{a:?} {b:?}");
                 assert_eq!(contains_str(a, b), a.contains(b), "{a:?} {b:?}");
+                assert_eq!(find_str(a, b), a.find(b), "{a:?} {b:?}");
                 assert_eq!(starts_with(a, b), a.starts_with(b), "{a:?} {b:?}");
                 assert_eq!(ends_with(a, b), a.ends_with(b), "{a:?} {b:?}");
             }

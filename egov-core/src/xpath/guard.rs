@@ -91,15 +91,7 @@ impl AbsenceGuard {
     /// True when the guarded expression is known to be true for the document.
     #[inline]
     pub fn holds(&self, presence: &NamePresence) -> bool {
-        let mut rest = &*self.terms;
-        while let Some((&len, tail)) = rest.split_first() {
-            let (names, next) = tail.split_at(tail.len().min(len as usize));
-            if !names.iter().any(|id| presence.absent(*id)) {
-                return false;
-            }
-            rest = next;
-        }
-        true
+        terms_hold(&self.terms, presence)
     }
 
     /// A guard from its terms (each a length, then that many interned local-name ids).
@@ -123,6 +115,88 @@ impl AbsenceGuard {
             rest = tail.get(len as usize..).unwrap_or_default();
         }
         n
+    }
+}
+
+/// Each term (a length, then that many interned local-name ids) has a name that is absent.
+#[inline]
+fn terms_hold(mut terms: &[u32], presence: &NamePresence) -> bool {
+    while let Some((&len, tail)) = terms.split_first() {
+        let (names, next) = tail.split_at(tail.len().min(len as usize));
+        if !names.iter().any(|id| presence.absent(*id)) {
+            return false;
+        }
+        terms = next;
+    }
+    true
+}
+
+/// The absence guards of a list of expressions (e.g. the tests of one schematron rule) in one
+/// allocation: checking them one after the other reads one block of memory rather than one per
+/// expression.
+#[derive(Debug, Clone, Default)]
+pub struct AbsenceGuards {
+    /// Per expression: the number of words of its terms (0: no guard), then the terms.
+    words: Box<[u32]>,
+}
+
+impl AbsenceGuards {
+    /// The guards of the expressions in order (None: the expression has none).
+    pub fn new<'g>(guards: impl IntoIterator<Item = Option<&'g AbsenceGuard>>) -> Self {
+        let mut words = Vec::new();
+        for g in guards {
+            let terms = g.map(|g| &*g.terms).unwrap_or_default();
+            // a guard too long to count is dropped: the expression is then always evaluated
+            let Ok(n) = u32::try_from(terms.len()) else {
+                words.push(0);
+                continue;
+            };
+            words.push(n);
+            words.extend_from_slice(terms);
+        }
+        AbsenceGuards {
+            words: words.into(),
+        }
+    }
+
+    /// The guards in the order given to [`AbsenceGuards::new`].
+    pub fn iter(&self) -> AbsenceGuardIter<'_> {
+        AbsenceGuardIter { rest: &self.words }
+    }
+}
+
+/// The guards of an [`AbsenceGuards`], one per expression.
+#[derive(Debug, Clone)]
+pub struct AbsenceGuardIter<'g> {
+    rest: &'g [u32],
+}
+
+impl<'g> Iterator for AbsenceGuardIter<'g> {
+    type Item = GuardTerms<'g>;
+
+    #[inline]
+    fn next(&mut self) -> Option<GuardTerms<'g>> {
+        let (&n, tail) = self.rest.split_first()?;
+        if n == 0 {
+            self.rest = tail;
+            return Some(GuardTerms(&[]));
+        }
+        let (terms, rest) = tail.split_at(tail.len().min(n as usize));
+        self.rest = rest;
+        Some(GuardTerms(terms))
+    }
+}
+
+/// One expression's guard in an [`AbsenceGuards`] (possibly none: then it never holds).
+#[derive(Debug, Clone, Copy)]
+pub struct GuardTerms<'g>(&'g [u32]);
+
+impl GuardTerms<'_> {
+    /// True when the expression is known to be true for the document (see
+    /// [`AbsenceGuard::holds`]); false for an expression without a guard.
+    #[inline]
+    pub fn holds(self, presence: &NamePresence) -> bool {
+        !self.0.is_empty() && terms_hold(self.0, presence)
     }
 }
 

@@ -1064,7 +1064,7 @@ impl<'s, 'c> Parser<'s, 'c> {
             .collect();
         if path.memo.is_none() || path.prefix_memo.contains(&0) {
             path.memo = None;
-            path.prefix_memo.clear();
+            path.prefix_memo = Box::default();
         }
     }
 
@@ -1754,7 +1754,7 @@ fn union_of_child_steps(e: &Expr) -> bool {
         Expr::Union(a, b) => union_of_child_steps(a) && union_of_child_steps(b),
         Expr::Path(p) => {
             matches!(p.start, PathStart::Context)
-                && matches!(p.steps.as_slice(), [s] if matches!(s.kind, StepKind::Axis(Axis::Child, _))
+                && matches!(&*p.steps, [s] if matches!(s.kind, StepKind::Axis(Axis::Child, _))
                     && s.preds.iter().all(|p| p.kind == PredKind::Bool))
         }
         _ => false,
@@ -1768,6 +1768,7 @@ fn to_descendant(e: Expr) -> Expr {
             let p = *p;
             let steps = p
                 .steps
+                .into_vec()
                 .into_iter()
                 .map(|s| match s.kind {
                     StepKind::Axis(Axis::Child, t) => Step {

@@ -572,6 +572,8 @@ pub(crate) fn parse_decimal(s: &str) -> Option<DecParse> {
         _ => false,
     };
     let mut m: i128 = 0;
+    // the first 18 digits accumulate in a machine word (i128 arithmetic is slower)
+    let mut small: u64 = 0;
     let mut scale = 0u32;
     let mut digits = 0;
     let mut overflow = false;
@@ -580,11 +582,14 @@ pub(crate) fn parse_decimal(s: &str) -> Option<DecParse> {
         match c {
             b'0'..=b'9' => {
                 digits += 1;
-                if !overflow {
-                    match m
-                        .checked_mul(10)
-                        .and_then(|v| v.checked_add(i128::from(c - b'0')))
-                    {
+                let d = c - b'0';
+                if digits <= 18 {
+                    small = small * 10 + u64::from(d);
+                } else if !overflow {
+                    if digits == 19 {
+                        m = i128::from(small);
+                    }
+                    match m.checked_mul(10).and_then(|v| v.checked_add(i128::from(d))) {
                         Some(v) => m = v,
                         None => overflow = true,
                     }
@@ -603,6 +608,9 @@ pub(crate) fn parse_decimal(s: &str) -> Option<DecParse> {
     }
     if overflow || scale > 1000 {
         return BigDecimal::parse(t).map(DecParse::Big);
+    }
+    if digits <= 18 {
+        m = i128::from(small);
     }
     Some(dec_from_parts(if neg { -m } else { m }, scale))
 }
@@ -1343,12 +1351,28 @@ fn strip_zeros(q: i128, mut s: u32) -> (i128, u32) {
         let m = i128::from(v);
         return (if q < 0 { -m } else { m }, s);
     }
-    let mut q = q;
-    while s > 0 && q % 10 == 0 {
-        q /= 10;
+    // beyond a u64: nine zeros at a time, then single ones, in machine-word divisions
+    let neg = q < 0;
+    let mut v = q.unsigned_abs();
+    while s >= 9 {
+        let (d, r) = divmod_u32(v, 1_000_000_000);
+        if r != 0 {
+            break;
+        }
+        v = d;
+        s -= 9;
+    }
+    while s > 0 {
+        let (d, r) = divmod_u32(v, 10);
+        if r != 0 {
+            break;
+        }
+        v = d;
         s -= 1;
     }
-    (q, s)
+    // |q| only got smaller, so it fits again
+    let m = i128::try_from(v).unwrap_or(i128::MAX);
+    (if neg { -m } else { m }, s)
 }
 
 fn big_arith<'a>(op: ArithOp, a: &Item<'a>, b: &Item<'a>, integer: bool) -> R<Item<'a>> {
@@ -1516,8 +1540,11 @@ pub(crate) fn round<'a>(v: &Item<'a>, mode: Rounding) -> R<Item<'a>> {
 mod tests {
     use super::*;
 
-    const VALUES: [i128; 14] = [
+    const VALUES: [i128; 17] = [
         0,
+        110_000_000_000_000_000_000,
+        -1_000_000_000_000_000_000_000_000_000_000,
+        123_000_000_000_000_000_000_000_000_000_000_000_000,
         1,
         -1,
         5,
@@ -1562,6 +1589,30 @@ mod tests {
                 }
                 assert_eq!(strip_zeros(n, s), (q, k), "{n} e-{s}");
             }
+        }
+    }
+
+    #[test]
+    fn decimals_parse_alike_below_and_beyond_a_machine_word() {
+        let d = |s: &str| {
+            dec_item(parse_decimal(s).unwrap())
+                .string_value()
+                .to_string()
+        };
+        for (text, canonical) in [
+            ("123456789012345678", "123456789012345678"),
+            ("1234567890123456789", "1234567890123456789"),
+            ("-12345678901234567890.5", "-12345678901234567890.5"),
+            (" +000000000000000000000.1200 ", "0.12"),
+            ("99999999999999999.99", "99999999999999999.99"),
+            ("999999999999999999.9", "999999999999999999.9"),
+            ("-0.000000000000000000001", "-0.000000000000000000001"),
+            (
+                "123456789012345678901234567890123456789012",
+                "123456789012345678901234567890123456789012",
+            ),
+        ] {
+            assert_eq!(d(text), canonical, "{text:?}");
         }
     }
 

@@ -19,8 +19,8 @@
 //!   *shape* — the names on its path from the root — and cached per syntax, so an element
 //!   only evaluates the contexts whose predicates read content;
 //! - a fired rule evaluates its `let`s lazily (when an assertion reads them) and every assertion
-//!   — except those an [`AbsenceGuard`] shows true because the element names they ask for do not
-//!   occur in the document; a false test is a [`Finding`] with the message's `<value-of>` parts
+//!   — except those an [`AbsenceGuard`](egov_core::xpath::AbsenceGuard) shows true because the
+//!   element names they ask for do not occur in the document; a false test is a [`Finding`] with the message's `<value-of>` parts
 //!   evaluated;
 //! - a dynamic XPath error stops the schema: [`ProcessingError`] (KoSIT reports
 //!   `SCHEMATRON-PROCESSING-ERROR` and rejects).
@@ -55,8 +55,8 @@ use std::sync::{Arc, OnceLock};
 use egov_core::hash::Fnv;
 use egov_core::xml::{Document, NodeKind};
 use egov_core::xpath::{
-    AbsenceGuard, CompiledBlock, CompiledReader, DynamicContext, FunctionLibrary, MatchKey,
-    NamePresence, Pattern, StaticContext, XNode, XPath, XPathError,
+    AbsenceGuards, CompiledBlock, CompiledReader, DynamicContext, FunctionLibrary, GuardTerms,
+    MatchKey, NamePresence, Pattern, StaticContext, XNode, XPath, XPathError,
 };
 
 use crate::report::{Flag, Location};
@@ -153,30 +153,40 @@ struct Expr {
 
 struct CompiledAssert {
     test: Expr,
-    /// When the names in it are absent, the test is true (see [`AbsenceGuard`]); only for tests
-    /// that read no variables (reading one can raise the variable's error).
-    guard: Option<AbsenceGuard>,
     /// The message with its `<value-of>` parts, compiled when the assertion first fails.
     message: OnceLock<Result<Vec<MsgPart>, String>>,
 }
 
-impl CompiledAssert {
-    /// True when a run restricted to `layers` evaluates this test on a document with the
-    /// element names in `presence`: its layer is admitted and its absence guard does not hold.
-    fn evaluated(&self, def: &AssertDef, layers: Option<&[&str]>, presence: &NamePresence) -> bool {
-        layers.is_none_or(|ls| ls.iter().any(|l| *l == &*def.layer))
-            && !self.guard.as_ref().is_some_and(|g| g.holds(presence))
-    }
+/// True when a run restricted to `layers` evaluates a test (`def`, with absence guard `guard`)
+/// on a document with the element names in `presence`: its layer is admitted and its guard does
+/// not hold.
+fn evaluated(
+    def: &AssertDef,
+    guard: GuardTerms<'_>,
+    layers: Option<&[&str]>,
+    presence: &NamePresence,
+) -> bool {
+    layers.is_none_or(|ls| ls.iter().any(|l| *l == &*def.layer)) && !guard.holds(presence)
 }
 
 struct Compiled {
     lets: Vec<Expr>,
     asserts: Vec<CompiledAssert>,
+    /// Per test: when the names in it are absent, the test is true (see
+    /// [`AbsenceGuard`](egov_core::xpath::AbsenceGuard));
+    /// only for tests that read no variables (reading one can raise the variable's error).
+    /// One block for the rule, since every test's guard is checked whenever the rule fires.
+    guards: AbsenceGuards,
     /// The schema's static context extended by the rule's variables, if it has any.
     ctx: Option<StaticContext>,
 }
 
 impl Compiled {
+    /// The rule's tests with their absence guards.
+    fn tests(&self) -> impl Iterator<Item = (&CompiledAssert, GuardTerms<'_>)> {
+        self.asserts.iter().zip(self.guards.iter())
+    }
+
     /// The rule's expressions: its variables, then its tests.
     fn expressions(&self) -> impl Iterator<Item = &XPath> {
         (self.lets.iter().map(|e| &e.xpath)).chain(self.asserts.iter().map(|a| &a.test.xpath))
@@ -470,20 +480,23 @@ impl Schema {
         let ctx = owned.as_ref().unwrap_or(&self.ctx);
         let n = rule.lets.len();
         let mut asserts = Vec::with_capacity(rule.asserts.len());
+        let mut guards = Vec::with_capacity(rule.asserts.len());
         for a in &rule.asserts {
             let test = expr(self, ctx, &a.test, n)?;
-            let guard = (test.lets.is_empty() && test.globals.is_empty())
-                .then(|| test.xpath.absence_guard())
-                .flatten();
+            guards.push(
+                (test.lets.is_empty() && test.globals.is_empty())
+                    .then(|| test.xpath.absence_guard())
+                    .flatten(),
+            );
             asserts.push(CompiledAssert {
                 test,
-                guard,
                 message: OnceLock::new(),
             });
         }
         Ok(Compiled {
             lets,
             asserts,
+            guards: AbsenceGuards::new(guards.iter().map(Option::as_ref)),
             ctx: owned,
         })
     }
@@ -607,8 +620,8 @@ impl Schema {
                     continue;
                 };
                 let mut any = false;
-                for (a, ca) in rule.asserts.iter().zip(&c.asserts) {
-                    if ca.evaluated(a, layers, presence) {
+                for (a, (ca, guard)) in rule.asserts.iter().zip(c.tests()) {
+                    if evaluated(a, guard, layers, presence) {
                         any = true;
                         ca.test.xpath.prepare();
                     }
@@ -942,8 +955,8 @@ impl<'a, 'c> Runner<'a, 'c> {
         })?;
         self.lets_done.clear();
         self.lets_done.resize(c.lets.len(), false);
-        for (a, ca) in rule.asserts.iter().zip(&c.asserts) {
-            if !ca.evaluated(a, self.layers, self.per_doc.presence) {
+        for (a, (ca, guard)) in rule.asserts.iter().zip(c.tests()) {
+            if !evaluated(a, guard, self.layers, self.per_doc.presence) {
                 continue;
             }
             self.prepare(c, &ca.test, rule, &a.id, node)?;
