@@ -122,6 +122,23 @@ pub(crate) struct DocIndex<'a> {
     name_of: Vec<u32>,
     /// Values of name-only conditions by (condition id, name list): (prefix, value).
     pub name_memo: IdMap<(u32, u32), (&'a str, bool)>,
+    /// Per node index: the hash of the element names on the path from the root (see
+    /// [`name_path_step`]); [`NAME_PATH_ROOT`] for the document node, 0 for other nodes.
+    name_path: Vec<u64>,
+    /// The name paths that occur (built when first asked).
+    name_paths: Option<std::collections::HashSet<u64, crate::hash::FxBuild>>,
+}
+
+/// The name path of the document node (see [`name_path_step`]).
+pub(crate) const NAME_PATH_ROOT: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// The name path of a child named (`name` list, namespace key `ns`, as in [`Kid`]) of a node
+/// with name path `parent`. Different paths may share a hash; an absent hash means that no
+/// element has that path.
+#[inline]
+pub(crate) fn name_path_step(parent: u64, name: u32, ns: u32) -> u64 {
+    (parent.rotate_left(5) ^ (u64::from(name) << 32 | u64::from(ns)))
+        .wrapping_mul(0x517c_c1b7_2722_0a95)
 }
 
 const EMPTY: &[Entry<'static>] = &[];
@@ -139,6 +156,10 @@ impl<'a> DocIndex<'a> {
         let mut elems: Vec<(u32, Kid<'a>)> = Vec::with_capacity(count / 2 + 1);
         let mut list_len: Vec<u32> = Vec::with_capacity(128);
         let mut kids_start = vec![0u32; count + 1];
+        let mut name_path = vec![0u64; count];
+        if let Some(h) = name_path.get_mut(doc.document_node().id().index()) {
+            *h = NAME_PATH_ROOT;
+        }
         for n in doc.nodes() {
             if !n.is_element() {
                 continue;
@@ -171,6 +192,11 @@ impl<'a> DocIndex<'a> {
             let parent = n.parent().map_or(u32::MAX, |p| p.id().index() as u32);
             if let Some(c) = kids_start.get_mut(parent as usize) {
                 *c += 1;
+            }
+            // parents come first in document order
+            let up = name_path.get(parent as usize).copied().unwrap_or(0);
+            if let Some(h) = name_path.get_mut(n.id().index()) {
+                *h = name_path_step(up, idx, key as u32);
             }
             let kid = Kid {
                 name: idx,
@@ -206,7 +232,28 @@ impl<'a> DocIndex<'a> {
             prefix_memo: IdMap::default(),
             name_of,
             name_memo: IdMap::default(),
+            name_path,
+            name_paths: None,
         }
+    }
+
+    /// The name path of an element or the document node (by node index; see
+    /// [`name_path_step`]).
+    #[inline]
+    pub(crate) fn name_path_of(&self, node_index: usize) -> Option<u64> {
+        self.name_path.get(node_index).copied().filter(|h| *h != 0)
+    }
+
+    /// False when no element has name path `h` (true may be a different path with the same
+    /// hash).
+    pub(crate) fn may_have_name_path(&mut self, h: u64) -> bool {
+        let name_path = &self.name_path;
+        // 0 also marks "not an element" in `name_path`: a path that hashes to it may exist
+        h == 0
+            || self
+                .name_paths
+                .get_or_insert_with(|| name_path.iter().copied().filter(|h| *h != 0).collect())
+                .contains(&h)
     }
 
     /// The element children of the node with this index, in document order.
@@ -417,6 +464,48 @@ mod tests {
         assert_eq!(counts, [0, 2, 3, 6]);
         let mut none = vec![0u32; 3];
         assert!(group(&mut none, &[] as &[(u32, char)], |(b, c)| (*b, *c)).is_empty());
+    }
+
+    #[test]
+    fn name_paths_tell_absent_child_paths() {
+        let doc = Document::parse_default(
+            br#"<a xmlns:p="urn:p"><b/><p:b><c/><b/></p:b>text<c><b/></c><b/></a>"#,
+        )
+        .unwrap();
+        let mut ix = DocIndex::build(&doc);
+        // the name path of (namespace, local name) steps from the document node
+        let chain = |ix: &mut DocIndex<'_>, steps: &[(&str, &str)]| {
+            let mut h = NAME_PATH_ROOT;
+            for (ns, local) in steps {
+                let (name, key) = ix.name_key(0, local, 0, ns)?;
+                h = name_path_step(h, name, key);
+            }
+            Some(h)
+        };
+        for n in doc.nodes().filter(Node::is_element) {
+            let mut steps: Vec<(&str, &str)> = std::iter::successors(Some(n), Node::parent)
+                .filter(Node::is_element)
+                .map(|e| (e.namespace(), e.local_name()))
+                .collect();
+            steps.reverse();
+            let h = chain(&mut ix, &steps).unwrap();
+            assert_eq!(ix.name_path_of(n.id().index()), Some(h));
+            assert!(ix.may_have_name_path(h), "{steps:?}");
+        }
+        assert_eq!(
+            ix.name_path_of(doc.document_node().id().index()),
+            Some(NAME_PATH_ROOT)
+        );
+        for absent in [
+            &[("", "a"), ("", "b"), ("", "c")][..],
+            &[("", "a"), ("", "c"), ("", "c")],
+            &[("", "a"), ("urn:p", "b"), ("", "c"), ("", "b")],
+            &[("", "b")],
+            &[("", "a"), ("", "a")],
+        ] {
+            let h = chain(&mut ix, absent).unwrap();
+            assert!(!ix.may_have_name_path(h), "{absent:?}");
+        }
     }
 
     #[test]
