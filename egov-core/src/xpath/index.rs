@@ -125,8 +125,20 @@ pub(crate) struct DocIndex<'a> {
     /// Per node index: the hash of the element names on the path from the root (see
     /// [`name_path_step`]); [`NAME_PATH_ROOT`] for the document node, 0 for other nodes.
     name_path: Vec<u64>,
-    /// The name paths that occur (built when first asked).
-    name_paths: Option<std::collections::HashSet<u64, crate::hash::FxBuild>>,
+    /// The name paths that occur, as a bit per hash value modulo [`NAME_PATH_BITS`] (a set bit
+    /// may stand for another path; a clear one means no element has the path).
+    name_path_bits: Box<[u64; NAME_PATH_BITS / 64]>,
+}
+
+/// Size of the bitmap of name paths: a few hundred distinct paths (an invoice's structure)
+/// leave most bits clear.
+const NAME_PATH_BITS: usize = 8192;
+
+/// The word and bit of a name path in the bitmap.
+#[inline]
+fn name_path_bit(h: u64) -> (usize, u64) {
+    let b = (h >> 40) as usize % NAME_PATH_BITS;
+    (b / 64, 1 << (b % 64))
 }
 
 /// The name path of the document node (see [`name_path_step`]).
@@ -157,6 +169,7 @@ impl<'a> DocIndex<'a> {
         let mut list_len: Vec<u32> = Vec::with_capacity(128);
         let mut kids_start = vec![0u32; count + 1];
         let mut name_path = vec![0u64; count];
+        let mut name_path_bits = Box::new([0u64; NAME_PATH_BITS / 64]);
         if let Some(h) = name_path.get_mut(doc.document_node().id().index()) {
             *h = NAME_PATH_ROOT;
         }
@@ -195,8 +208,13 @@ impl<'a> DocIndex<'a> {
             }
             // parents come first in document order
             let up = name_path.get(parent as usize).copied().unwrap_or(0);
-            if let Some(h) = name_path.get_mut(n.id().index()) {
-                *h = name_path_step(up, idx, key as u32);
+            let h = name_path_step(up, idx, key as u32);
+            if let Some(slot) = name_path.get_mut(n.id().index()) {
+                *slot = h;
+            }
+            let (word, bit) = name_path_bit(h);
+            if let Some(w) = name_path_bits.get_mut(word) {
+                *w |= bit;
             }
             let kid = Kid {
                 name: idx,
@@ -233,7 +251,7 @@ impl<'a> DocIndex<'a> {
             name_of,
             name_memo: IdMap::default(),
             name_path,
-            name_paths: None,
+            name_path_bits,
         }
     }
 
@@ -244,16 +262,11 @@ impl<'a> DocIndex<'a> {
         self.name_path.get(node_index).copied().filter(|h| *h != 0)
     }
 
-    /// False when no element has name path `h` (true may be a different path with the same
-    /// hash).
-    pub(crate) fn may_have_name_path(&mut self, h: u64) -> bool {
-        let name_path = &self.name_path;
-        // 0 also marks "not an element" in `name_path`: a path that hashes to it may exist
-        h == 0
-            || self
-                .name_paths
-                .get_or_insert_with(|| name_path.iter().copied().filter(|h| *h != 0).collect())
-                .contains(&h)
+    /// False when no element has name path `h` (true may be a different path).
+    #[inline]
+    pub(crate) fn may_have_name_path(&self, h: u64) -> bool {
+        let (word, bit) = name_path_bit(h);
+        self.name_path_bits.get(word).is_none_or(|w| w & bit != 0)
     }
 
     /// The element children of the node with this index, in document order.
@@ -466,12 +479,12 @@ mod tests {
         assert!(group(&mut none, &[] as &[(u32, char)], |(b, c)| (*b, *c)).is_empty());
     }
 
+    /// Elements of the same local name in two namespaces and at several depths.
+    const TREE: &[u8] = br#"<a xmlns:p="urn:p"><b/><p:b><c/><b/></p:b>text<c><b/></c><b/></a>"#;
+
     #[test]
     fn name_paths_tell_absent_child_paths() {
-        let doc = Document::parse_default(
-            br#"<a xmlns:p="urn:p"><b/><p:b><c/><b/></p:b>text<c><b/></c><b/></a>"#,
-        )
-        .unwrap();
+        let doc = Document::parse_default(TREE).unwrap();
         let mut ix = DocIndex::build(&doc);
         // the name path of (namespace, local name) steps from the document node
         let chain = |ix: &mut DocIndex<'_>, steps: &[(&str, &str)]| {
@@ -510,10 +523,7 @@ mod tests {
 
     #[test]
     fn lists_and_children_agree_with_the_tree() {
-        let doc = Document::parse_default(
-            br#"<a xmlns:p="urn:p"><b/><p:b><c/><b/></p:b>text<c><b/></c><b/></a>"#,
-        )
-        .unwrap();
+        let doc = Document::parse_default(TREE).unwrap();
         let mut ix = DocIndex::build(&doc);
         for n in doc.nodes() {
             let kids: Vec<Node<'_>> = ix.kids(n.id().index()).iter().map(|k| k.node).collect();
