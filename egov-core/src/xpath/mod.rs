@@ -46,7 +46,7 @@ mod xslt;
 use std::sync::Arc;
 
 pub use compiled::{CompiledBlock, CompiledReader, CompiledWriter, COMPILED_FORMAT_VERSION};
-pub use guard::{AbsenceGuard, AbsenceGuardIter, AbsenceGuards, GuardTerms, NamePresence};
+pub use guard::{AbsenceGuard, AbsenceGuards, GuardTerms, NamePresence};
 pub use pattern::{MatchKey, Pattern};
 pub use value::{AtomicType, Item, Str, XDate, XNode};
 pub use xslt::{FunctionLibrary, XSLT_NAMESPACE};

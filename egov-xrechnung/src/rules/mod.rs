@@ -184,7 +184,7 @@ struct Compiled {
 impl Compiled {
     /// The rule's tests with their absence guards.
     fn tests(&self) -> impl Iterator<Item = (&CompiledAssert, GuardTerms<'_>)> {
-        self.asserts.iter().zip(self.guards.iter())
+        (self.asserts.iter().enumerate()).map(|(i, a)| (a, self.guards.get(i)))
     }
 
     /// The rule's expressions: its variables, then its tests.
