@@ -134,6 +134,26 @@ fn terms_hold(mut terms: &[u32], presence: &NamePresence) -> bool {
 /// The absence guards of a list of expressions (e.g. the tests of one schematron rule) in one
 /// block: checking them one after the other reads a few cache lines rather than one allocation
 /// per expression.
+///
+/// ```
+/// use egov_core::xml::Document;
+/// use egov_core::xpath::{AbsenceGuards, DynamicContext, NamePresence, StaticContext, XPath};
+///
+/// let tests = ["not(a/b)", "count(a) = 1", "not(c)"];
+/// let ctx = StaticContext::new();
+/// let compiled: Vec<XPath> = tests.iter().map(|t| XPath::compile(t, &ctx)).collect::<Result<_, _>>()?;
+/// let own: Vec<_> = compiled.iter().map(XPath::absence_guard).collect();
+/// let guards = AbsenceGuards::new(own.iter().map(Option::as_ref));
+/// let doc = Document::parse_default(b"<r><a/><c/></r>")?;
+/// let mut dynamic = DynamicContext::for_document(&doc);
+/// dynamic.index_document(&doc);
+/// let presence = NamePresence::of(&dynamic);
+/// assert!(guards.get(0).holds(&presence)); // no element b
+/// assert!(!guards.get(1).holds(&presence)); // no guard
+/// assert!(!guards.get(2).holds(&presence)); // c occurs
+/// assert!(!guards.get(3).holds(&presence)); // no such test
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct AbsenceGuards {
     /// The guards' terms, one after the other.
