@@ -835,10 +835,11 @@ impl<'a, 's> Ev<'a, 's> {
     }
 
     /// True when the steps `first` then `rest` certainly select nothing from `start` because
-    /// their leading child steps with name tests (predicates only filter, so they are passed
-    /// over) lead to a name path no element of the document has (see
-    /// [`DocIndex::may_have_name_path`]). False when unsure, and for a single leading step (the
-    /// table of element children answers that as fast).
+    /// their leading child steps with name tests lead to a name path no element of the
+    /// document has (see [`DocIndex::may_have_name_path`]). The leading steps end with the first
+    /// one that has predicates: a predicate only runs on nodes that exist, but one that does
+    /// run may raise an error, so the steps after it must be evaluated. False when unsure, and
+    /// for a single leading step (the table of element children answers that as fast).
     fn child_path_absent(&mut self, start: XNode<'a>, first: &'a [Step], rest: &'a [Step]) -> bool {
         let XNode::Node(n) = start else {
             return false;
@@ -864,6 +865,9 @@ impl<'a, 's> Ev<'a, 's> {
             };
             h = name_path_step(h, name, key);
             steps += 1;
+            if !s.preds.is_empty() {
+                break;
+            }
         }
         steps >= 2 && !ix.may_have_name_path(h)
     }
@@ -3360,6 +3364,9 @@ mod tests {
             "count(i:Invoice/c:Sub[error()]/c:ID)",
             "count(/i:Invoice/c:Line/c:Flag/../c:Only)",
             "count((i:Invoice|i:Other)/c:Line/c:Mixed/c:B)",
+            "exists((i:Invoice|i:Other)/c:Line[error()]/c:Nope)",
+            "not((i:Invoice|i:Other)/c:Line[xs:decimal(c:ID) > 0]/c:Sub/c:X)",
+            "exists((i:Invoice|i:Other)/c:Nope[error()]/c:ID)",
         ] {
             assert_eq!(run_names(expr, true), run_names(expr, false), "{expr}");
         }
@@ -3376,6 +3383,16 @@ mod tests {
             ("count(i:Invoice/c:Sub[error()]/c:ID)", "0"),
             ("count(i:Invoice/c:Line[c:ID]/c:Sub/c:ID)", "1"),
             ("count(/i:Invoice/c:Line/c:Flag/../c:Only)", "1"),
+            // a predicate that runs raises its error, whatever follows
+            (
+                "exists((i:Invoice|i:Other)/c:Line[error()]/c:Nope)",
+                "error FOER0000",
+            ),
+            (
+                "not((i:Invoice|i:Other)/c:Line[xs:decimal(c:ID) > 0]/c:Sub/c:X)",
+                "error XPTY0004",
+            ),
+            ("exists((i:Invoice|i:Other)/c:Nope[error()]/c:ID)", "false"),
         ] {
             assert_eq!(run_names(expr, true), expected, "{expr}");
         }
