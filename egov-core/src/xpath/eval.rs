@@ -1219,15 +1219,10 @@ impl<'a, 's> Ev<'a, 's> {
     /// them, without a sequence buffer.
     fn eval_one_scalar(&mut self, e: &'a Expr, f: &Focus<'a>) -> R<One<'a>> {
         let item = match e {
-            Expr::Arith(op, a, b) => {
-                let Some(x) = self.arith_operand(a, f)? else {
-                    return Ok(One::Empty);
-                };
-                let Some(y) = self.arith_operand(b, f)? else {
-                    return Ok(One::Empty);
-                };
-                arith(*op, &x, &y)?
-            }
+            Expr::Arith(op, a, b) => match self.arithmetic(*op, a, b, f)? {
+                Some(v) => v,
+                None => return Ok(One::Empty),
+            },
             Expr::Neg(a) => match self.arith_operand(a, f)? {
                 Some(x) => negate(&x)?,
                 None => return Ok(One::Empty),
@@ -1571,28 +1566,46 @@ impl<'a, 's> Ev<'a, 's> {
     fn numeric_value(&mut self, e: &'a Expr, f: &Focus<'a>, what: What) -> R<Option<Item<'a>>> {
         use Builtin as B;
         match e {
-            Expr::Arith(op, a, b) => {
-                let Some(x) = self.arith_operand(a, f)? else {
-                    return Ok(None);
-                };
-                let Some(y) = self.arith_operand(b, f)? else {
-                    return Ok(None);
-                };
-                Ok(Some(arith(*op, &x, &y)?))
-            }
+            Expr::Arith(op, a, b) => self.arithmetic(*op, a, b, f),
             Expr::Literal(l) => Ok(Some(literal(l)?)),
-            Expr::Call(B::Constructor(ty), args, _) => {
-                match self.atom_opt(arg(args, 0)?, f, What::Arg(B::Constructor(*ty), 0))? {
-                    None => Ok(None),
-                    Some(v) => Ok(Some(cast(&v, *ty)?)),
-                }
-            }
+            Expr::Call(B::Constructor(ty), args, _) => self.construct(*ty, args, f),
             Expr::Call(
                 b @ (B::Round | B::Floor | B::Ceiling | B::Abs | B::RoundHalfToEven),
                 args,
                 _,
             ) => self.rounding(*b, args, f),
             _ => self.atom_opt(e, f, what),
+        }
+    }
+
+    /// `a op b` (empty when an operand is; `b` is not evaluated when `a` is empty).
+    fn arithmetic(
+        &mut self,
+        op: ArithOp,
+        a: &'a Expr,
+        b: &'a Expr,
+        f: &Focus<'a>,
+    ) -> R<Option<Item<'a>>> {
+        let Some(x) = self.arith_operand(a, f)? else {
+            return Ok(None);
+        };
+        let Some(y) = self.arith_operand(b, f)? else {
+            return Ok(None);
+        };
+        Ok(Some(arith(op, &x, &y)?))
+    }
+
+    /// A constructor function (`xs:decimal(…)`): its argument cast to `ty`.
+    fn construct(
+        &mut self,
+        ty: AtomicType,
+        args: &'a [Expr],
+        f: &Focus<'a>,
+    ) -> R<Option<Item<'a>>> {
+        let b = Builtin::Constructor(ty);
+        match self.atom_opt(arg(args, 0)?, f, What::Arg(b, 0))? {
+            None => Ok(None),
+            Some(v) => Ok(Some(cast(&v, ty)?)),
         }
     }
 
@@ -2768,10 +2781,7 @@ impl<'a, 's> Ev<'a, 's> {
                 };
                 return Err(err("FOER0000", msg));
             }
-            B::Constructor(ty) => match self.atom_opt(arg(args, 0)?, f, What::Arg(b, 0))? {
-                None => return Ok(None),
-                Some(v) => cast(&v, ty)?,
-            },
+            B::Constructor(ty) => return self.construct(ty, args, f),
         };
         Ok(Some(item))
     }
