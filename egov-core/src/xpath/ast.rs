@@ -384,7 +384,7 @@ pub(crate) struct CallExtra {
     pub regex: RegexCache,
     /// For `contains(' a b c ', concat(' ', x, ' '))` (a code list written as one string): the
     /// tokens of the literal, so that membership is a set lookup.
-    pub tokens: Option<CodeListTokens>,
+    pub tokens: Option<std::sync::Arc<CodeListTokens>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

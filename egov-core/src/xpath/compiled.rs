@@ -852,6 +852,7 @@ impl<'a> CompiledReader<'a> {
             body: Body::Ready(expr),
             locals,
             functions: ctx.functions_arc(),
+            plan: std::sync::OnceLock::new(),
         })
     }
 
@@ -956,7 +957,7 @@ impl<'a> CompiledReader<'a> {
         };
         Ok(Some(Box::new(CallExtra {
             regex: RegexCache::default(),
-            tokens: Some(CodeListTokens::new(list.clone())),
+            tokens: Some(std::sync::Arc::new(CodeListTokens::new(list.clone()))),
         })))
     }
 
@@ -1330,6 +1331,7 @@ impl CompiledReader<'static> {
             })),
             locals,
             functions: ctx.functions_arc(),
+            plan: std::sync::OnceLock::new(),
         })
     }
 }

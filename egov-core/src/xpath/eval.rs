@@ -191,7 +191,7 @@ pub(crate) fn str_eq(a: &str, b: &str) -> bool {
 }
 
 /// `fn:contains` on strings: a byte search for one-byte needles, no `memcmp` on empty ones.
-fn contains_str(s: &str, t: &str) -> bool {
+pub(super) fn contains_str(s: &str, t: &str) -> bool {
     find_str(s, t).is_some()
 }
 
@@ -205,11 +205,11 @@ fn find_str(s: &str, t: &str) -> Option<usize> {
     }
 }
 
-fn starts_with(s: &str, t: &str) -> bool {
+pub(super) fn starts_with(s: &str, t: &str) -> bool {
     t.is_empty() || s.get(..t.len()).is_some_and(|p| str_eq(p, t))
 }
 
-fn ends_with(s: &str, t: &str) -> bool {
+pub(super) fn ends_with(s: &str, t: &str) -> bool {
     t.is_empty() || (s.len() >= t.len() && s.get(s.len() - t.len()..).is_some_and(|p| str_eq(p, t)))
 }
 
@@ -453,11 +453,11 @@ impl<'a, 's> Ev<'a, 's> {
         }
     }
 
-    fn take_nodes(&mut self) -> Vec<XNode<'a>> {
+    pub(super) fn take_nodes(&mut self) -> Vec<XNode<'a>> {
         self.sc.nodes.pop().unwrap_or_default()
     }
 
-    fn give_nodes(&mut self, mut v: Vec<XNode<'a>>) {
+    pub(super) fn give_nodes(&mut self, mut v: Vec<XNode<'a>>) {
         v.clear();
         if self.sc.nodes.len() < 64 {
             self.sc.nodes.push(v);
@@ -841,6 +841,19 @@ impl<'a, 's> Ev<'a, 's> {
     /// run may raise an error, so the steps after it must be evaluated. False when unsure, and
     /// for a single leading step (the table of element children answers that as fast).
     fn child_path_absent(&mut self, start: XNode<'a>, first: &'a [Step], rest: &'a [Step]) -> bool {
+        let steps = first.iter().chain(rest).map_while(|s| match &s.kind {
+            StepKind::Axis(axis, test) => Some((*axis, test, s.preds.len())),
+            StepKind::Expr(_) => None,
+        });
+        self.name_path_absent(start, steps)
+    }
+
+    /// [`Ev::child_path_absent`] of steps given as (axis, node test, number of predicates).
+    pub(super) fn name_path_absent<'t>(
+        &mut self,
+        start: XNode<'a>,
+        steps: impl Iterator<Item = (Axis, &'t NodeTest, usize)>,
+    ) -> bool {
         let XNode::Node(n) = start else {
             return false;
         };
@@ -855,21 +868,21 @@ impl<'a, 's> Ev<'a, 's> {
         let Some(mut h) = ix.name_path_of(n.id().index()) else {
             return false;
         };
-        let mut steps = 0;
-        for s in first.iter().chain(rest) {
-            let StepKind::Axis(Axis::Child, NodeTest::Name(ns, local, id, ns_id)) = &s.kind else {
+        let mut count = 0;
+        for (axis, test, preds) in steps {
+            let (Axis::Child, NodeTest::Name(ns, local, id, ns_id)) = (axis, test) else {
                 break;
             };
             let Some((name, key)) = ix.name_key(*id, local, *ns_id, ns) else {
                 return true; // no element of that name at all
             };
             h = name_path_step(h, name, key);
-            steps += 1;
-            if !s.preds.is_empty() {
+            count += 1;
+            if preds > 0 {
                 break;
             }
         }
-        steps >= 2 && !ix.may_have_name_path(h)
+        count >= 2 && !ix.may_have_name_path(h)
     }
 
     /// True when a path from a union of child paths (`(a|b)/c/d`, each alternative relative to
@@ -1027,7 +1040,11 @@ impl<'a, 's> Ev<'a, 's> {
 
     /// True when one of the element names does not occur in the node's document (the index
     /// must be there already).
-    fn names_absent(&mut self, names: &'a [(std::sync::Arc<str>, u32)], node: XNode<'a>) -> bool {
+    pub(super) fn names_absent(
+        &mut self,
+        names: &'a [(std::sync::Arc<str>, u32)],
+        node: XNode<'a>,
+    ) -> bool {
         if names.is_empty() {
             return false;
         }
@@ -1259,7 +1276,7 @@ impl<'a, 's> Ev<'a, 's> {
 
     /// The node an axis step yields from `node` when it yields at most one: `Ok(None)` for none,
     /// `Err(())` for several.
-    fn step_one(
+    pub(super) fn step_one(
         &mut self,
         axis: Axis,
         test: &'a NodeTest,
@@ -1880,7 +1897,7 @@ impl<'a, 's> Ev<'a, 's> {
     /// True when the document's index is available; it is built once a document has been
     /// asked for it a few times (one-off evaluations, e.g. scenario selection, do not pay for it).
     #[inline]
-    fn ensure_index(&mut self, doc: &'a Document) -> bool {
+    pub(super) fn ensure_index(&mut self, doc: &'a Document) -> bool {
         self.sc
             .index
             .as_ref()
@@ -1907,7 +1924,7 @@ impl<'a, 's> Ev<'a, 's> {
     }
 
     /// The nodes of an axis that pass the node test, in axis order.
-    fn candidates(
+    pub(super) fn candidates(
         &mut self,
         axis: Axis,
         test: &'a NodeTest,
@@ -2509,21 +2526,7 @@ impl<'a, 's> Ev<'a, 's> {
             B::SubstringBefore | B::SubstringAfter => {
                 let s = self.str_arg(b, args, 0, f)?;
                 let t = self.str_arg(b, args, 1, f)?;
-                // the part before or after the first `t` ("" when there is none): a slice of
-                // `s`, borrowed when `s` is
-                let part = |whole: &str| -> std::ops::Range<usize> {
-                    match find_str(whole, &t) {
-                        None => 0..0,
-                        Some(p) if b == B::SubstringBefore => 0..p,
-                        Some(p) => p + t.len()..whole.len(),
-                    }
-                };
-                Item::String(match s {
-                    Str::Borrowed(whole) => {
-                        Str::Borrowed(whole.get(part(whole)).unwrap_or_default())
-                    }
-                    other => Str::copy_of(other.get(part(&other)).unwrap_or_default()),
-                })
+                Item::String(substring_part(b, s, &t))
             }
             B::Translate => {
                 let s = self.str_arg(b, args, 0, f)?;
@@ -2986,8 +2989,24 @@ impl<'a, 's> Ev<'a, 's> {
     }
 }
 
+/// `substring-before` or `substring-after` (`b`): the part of `s` before or after the first
+/// `t` ("" when there is none), borrowed when `s` is.
+pub(super) fn substring_part<'a>(b: Builtin, s: Str<'a>, t: &str) -> Str<'a> {
+    let part = |whole: &str| -> std::ops::Range<usize> {
+        match find_str(whole, t) {
+            None => 0..0,
+            Some(p) if b == Builtin::SubstringBefore => 0..p,
+            Some(p) => p + t.len()..whole.len(),
+        }
+    };
+    match s {
+        Str::Borrowed(whole) => Str::Borrowed(whole.get(part(whole)).unwrap_or_default()),
+        other => Str::copy_of(other.get(part(&other)).unwrap_or_default()),
+    }
+}
+
 /// `normalize-space`, `upper-case`, `lower-case` of a string, borrowing when unchanged.
-fn apply_string_fn(b: Builtin, s: Str<'_>) -> Str<'_> {
+pub(super) fn apply_string_fn(b: Builtin, s: Str<'_>) -> Str<'_> {
     match b {
         Builtin::NormalizeSpace => match functions::normalize_space(&s) {
             None => s,

@@ -39,6 +39,7 @@ mod guard;
 mod index;
 mod parser;
 mod pattern;
+mod plan;
 mod regex;
 mod value;
 mod xslt;
@@ -63,6 +64,17 @@ use crate::Error;
 pub const FN_NAMESPACE: &str = "http://www.w3.org/2005/xpath-functions";
 /// The XML Schema namespace (`xs:` types and constructor functions).
 pub const XS_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema";
+
+/// Whether tests use their [plans](plan) (see [`use_plans`]).
+static PLANS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Turns the plans of boolean tests off (or on again) for the whole process: the tree walker
+/// alone then evaluates every expression. Results are the same either way; this exists so that
+/// tests can show it.
+#[doc(hidden)]
+pub fn use_plans(on: bool) {
+    PLANS.store(on, std::sync::atomic::Ordering::Relaxed);
+}
 
 /// A sequence of items.
 pub type Sequence<'a> = Vec<Item<'a>>;
@@ -309,6 +321,8 @@ pub struct XPath {
     body: Body,
     locals: usize,
     functions: Option<Arc<FunctionLibrary>>,
+    /// The test's [plan](plan) when it has one (made when first evaluated as a test).
+    plan: std::sync::OnceLock<Option<Box<plan::Test>>>,
 }
 
 /// The compiled tree: made by the compiler, or decoded from a compiled form when first
@@ -329,6 +343,7 @@ impl XPath {
             body: Body::Ready(expr),
             locals: p.max_slot,
             functions: ctx.functions_arc(),
+            plan: std::sync::OnceLock::new(),
         })
     }
 
@@ -403,7 +418,18 @@ impl XPath {
         ctx: &mut DynamicContext<'a>,
     ) -> Result<bool, XPathError> {
         let expr = self.expr()?;
-        self.run(ctx, |ev, f| ev.ebv(expr, f))
+        let plan = match PLANS.load(std::sync::atomic::Ordering::Relaxed) {
+            true => (self.plan.get_or_init(|| plan::compile(expr).map(Box::new))).as_deref(),
+            false => None,
+        };
+        self.run(ctx, |ev, f| {
+            if let (Some(p), Some(Item::Node(n))) = (plan, &f.item) {
+                if let Some(b) = ev.plan_test(p, *n) {
+                    return Ok(b);
+                }
+            }
+            ev.ebv(expr, f)
+        })
     }
 
     /// Evaluates like `xsl:value-of`: the string values of the items joined with single spaces.

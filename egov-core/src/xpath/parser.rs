@@ -1225,7 +1225,7 @@ impl<'s, 'c> Parser<'s, 'c> {
                 code_list_tokens(&args).map(|tokens| {
                     Box::new(CallExtra {
                         regex: RegexCache::default(),
-                        tokens: Some(tokens),
+                        tokens: Some(std::sync::Arc::new(tokens)),
                     })
                 })
             } else {

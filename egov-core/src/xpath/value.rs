@@ -974,7 +974,7 @@ pub enum CmpOp {
 }
 
 impl CmpOp {
-    fn test(self, o: Ordering) -> bool {
+    pub(crate) fn test(self, o: Ordering) -> bool {
         match self {
             CmpOp::Eq => o == Ordering::Equal,
             CmpOp::Ne => o != Ordering::Equal,

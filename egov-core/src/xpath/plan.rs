@@ -1,0 +1,941 @@
+//! Plans: a flat, typed form of the boolean tests most schematron assertions are made of
+//! (connectives, existence of paths, counts, string functions of single nodes, comparisons
+//! with literals, code lists), evaluated without the tree walker's items, focus and error
+//! values.
+//!
+//! A plan is an *accelerator*, not a second semantics: it answers only when it can answer
+//! exactly as the tree walker would, and gives up (`None`) on anything else — an argument that
+//! selects several nodes (an `XPTY0004` for the walker), a context item that is not a node, a
+//! value it does not handle. The whole expression is then evaluated by the walker, which
+//! raises the error or computes the value. Evaluation has no side effects beyond caches, so
+//! giving up half-way changes nothing. Expressions outside the shapes below get no plan.
+
+use std::sync::Arc;
+
+use super::ast::{Axis, CodeListTokens, Expr, Literal, NodeTest, PathExpr, PathStart, PredKind};
+use super::ast::{Step, StepKind};
+use super::eval::{apply_string_fn, contains_str, ends_with, starts_with, substring_part, Ev};
+use super::functions::{self, Builtin};
+use super::value::{cmp_str, ArithOp, CmpOp, Item, Str, XNode};
+use std::rc::Rc;
+
+/// Nesting beyond this gets no plan (the compiler recurses over the tree).
+const MAX_DEPTH: u32 = 64;
+
+/// A boolean-valued plan (an effective boolean value).
+#[derive(Debug)]
+pub(crate) enum Test {
+    Const(bool),
+    And(Box<Test>, Box<Test>),
+    Or(Box<Test>, Box<Test>),
+    Not(Box<Test>),
+    /// `exists(p)`, `empty(p)` negated, `p` or `boolean(p)` as a test: the path selects a node.
+    Exists(Path),
+    /// `normalize-space(s)` as a test, `normalize-space(s) != ''`: `s` has a non-space.
+    HasContent(Text),
+    /// A general comparison of the string values of a path's nodes with string literals (the
+    /// path's value on the left; `('a', 'b') = x` is stored as `x = ('a', 'b')`).
+    NodesCmp(Path, CmpOp, Box<[Arc<str>]>),
+    /// A general comparison of one computed string with string literals.
+    TextCmp(Text, CmpOp, Box<[Arc<str>]>),
+    /// `count(p)` or `string-length(s)` compared with an integer literal.
+    IntCmp(Int, CmpOp, i64),
+    Contains(Text, Text),
+    StartsWith(Text, Text),
+    EndsWith(Text, Text),
+    /// `contains(' A B C ', concat(' ', x, ' '))`: `x` is one of the tokens.
+    CodeList(Text, Arc<CodeListTokens>, Arc<str>),
+    /// `matches(s, 'pattern')` (and literal flags).
+    Matches(Text, Arc<regex::Regex>),
+    /// `p/t` as a test, `t` a test evaluated at each node of `p`: the effective boolean value
+    /// of the booleans (none: false; several: an error, so give up).
+    Mapped(Path, Box<Test>),
+    /// `p/s = ('a', …)`: the strings `s` makes at each node of `p` compared with literals (all
+    /// of them made first, as the walker does: one may raise an error).
+    MappedCmp(Path, Text, CmpOp, Box<[Arc<str>]>),
+}
+
+/// A string-valued plan (`xs:string?` arguments: the empty sequence is "").
+#[derive(Debug)]
+pub(crate) enum Text {
+    Lit(Arc<str>),
+    /// The string value of the context node (`.`, `string()`, the zero-argument forms).
+    Context,
+    /// The string value of the one node a path selects ("" for none; several: give up).
+    Value(Path),
+    /// `normalize-space`, `upper-case` or `lower-case`.
+    Apply(Builtin, Box<Text>),
+    /// `substring-before` or `substring-after`.
+    Part(Builtin, Box<Text>, Box<Text>),
+    Concat(Box<[Text]>),
+}
+
+/// An integer-valued plan.
+#[derive(Debug)]
+pub(crate) enum Int {
+    Count(Path),
+    Length(Text),
+    /// `a + b` (`true`) or `a - b`.
+    Sum(Box<Int>, Box<Int>, bool),
+}
+
+/// A path of axis steps from the context node or the root.
+#[derive(Debug)]
+pub(crate) struct Path {
+    root: bool,
+    steps: Box<[PlanStep]>,
+    /// Element names that, absent from the document, make the path empty (as
+    /// [`PathExpr::required`]).
+    required: Box<[(Arc<str>, u32)]>,
+    /// Only child, attribute and self steps after the first: no node is reached twice.
+    distinct: bool,
+    /// Where the walker memoizes the value of this absolute path per document, and whether
+    /// the plan's node list may be stored there (no repetitions, document order).
+    memo: Option<(PathMemo, bool)>,
+}
+
+/// A memo of the document index (see [`PathExpr::memo`], [`PathExpr::prefix_memo`]).
+#[derive(Debug, Clone, Copy)]
+enum PathMemo {
+    /// The whole path's value.
+    Value(u32),
+    /// The node set of a path's first steps.
+    Prefix(u32),
+}
+
+#[derive(Debug)]
+pub(crate) struct PlanStep {
+    pub(crate) axis: Axis,
+    pub(crate) test: NodeTest,
+    preds: Box<[PlanPred]>,
+}
+
+#[derive(Debug)]
+enum PlanPred {
+    /// A boolean filter.
+    Test(Test),
+    /// `[n]`.
+    Index(usize),
+}
+
+/// The plan of a test, if it has one of the shapes plans cover.
+pub(crate) fn compile(e: &Expr) -> Option<Test> {
+    test(e, 0)
+}
+
+fn test(e: &Expr, depth: u32) -> Option<Test> {
+    let depth = depth + 1;
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let bx = |t: Test| Box::new(t);
+    Some(match e {
+        Expr::Or(a, b) => Test::Or(bx(test(a, depth)?), bx(test(b, depth)?)),
+        Expr::And(a, b) => Test::And(bx(test(a, depth)?), bx(test(b, depth)?)),
+        Expr::Memo(inner, _) | Expr::NameOnly(inner, _) => return test(inner, depth),
+        Expr::Path(p) => match mapped(p, depth) {
+            Some((p, e)) => Test::Mapped(p?, bx(test(e, depth)?)),
+            None => Test::Exists(path(p, depth)?),
+        },
+        Expr::GeneralCmp(op, a, b) => return comparison(*op, a, b, depth),
+        Expr::Call(b, args, extra) => match (b, args.as_slice()) {
+            (Builtin::True, []) => Test::Const(true),
+            (Builtin::False, []) => Test::Const(false),
+            (Builtin::Not, [a]) => Test::Not(bx(test(a, depth)?)),
+            (Builtin::Boolean, [a]) => return test(a, depth),
+            (Builtin::Exists, [Expr::Path(p)]) => Test::Exists(path(p, depth)?),
+            (Builtin::Empty, [Expr::Path(p)]) => Test::Not(bx(Test::Exists(path(p, depth)?))),
+            (Builtin::NormalizeSpace, []) => Test::HasContent(Text::Context),
+            (Builtin::NormalizeSpace, [a]) => Test::HasContent(text(a, depth)?),
+            (Builtin::Contains, [list, Expr::Call(Builtin::Concat, parts, _)])
+                if extra.as_ref().is_some_and(|x| x.tokens.is_some()) =>
+            {
+                let (Expr::Literal(Literal::String(list)), [_, x, _]) = (list, parts.as_slice())
+                else {
+                    return None;
+                };
+                let tokens = extra.as_ref()?.tokens.clone()?;
+                Test::CodeList(text(x, depth)?, tokens, list.clone())
+            }
+            (Builtin::Matches, [a, Expr::Literal(Literal::String(pattern)), flags @ ..])
+                if flags.len() <= 1 =>
+            {
+                let flags = match flags {
+                    [Expr::Literal(Literal::String(f))] => f,
+                    [] => "",
+                    _ => return None,
+                };
+                let regex = extra.as_ref()?.regex.get(pattern, flags).ok()?;
+                Test::Matches(text(a, depth)?, regex)
+            }
+            (Builtin::Contains, [a, b]) => Test::Contains(text(a, depth)?, text(b, depth)?),
+            (Builtin::StartsWith, [a, b]) => Test::StartsWith(text(a, depth)?, text(b, depth)?),
+            (Builtin::EndsWith, [a, b]) => Test::EndsWith(text(a, depth)?, text(b, depth)?),
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+/// The operator with its operands swapped (`a op b` = `b swapped(op) a`).
+fn swapped(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        other => other,
+    }
+}
+
+/// A general comparison with a literal (or a sequence of string literals) on one side.
+fn comparison(op: CmpOp, a: &Expr, b: &Expr, depth: u32) -> Option<Test> {
+    if let Some(lits) = string_literals(b) {
+        return string_comparison(op, a, lits, depth);
+    }
+    if let Some(lits) = string_literals(a) {
+        return string_comparison(swapped(op), b, lits, depth);
+    }
+    if let Expr::Literal(Literal::Integer(n)) = b {
+        return Some(Test::IntCmp(int(a, depth)?, op, *n));
+    }
+    if let Expr::Literal(Literal::Integer(n)) = a {
+        return Some(Test::IntCmp(int(b, depth)?, swapped(op), *n));
+    }
+    None
+}
+
+fn string_comparison(op: CmpOp, x: &Expr, lits: Box<[Arc<str>]>, depth: u32) -> Option<Test> {
+    if let Expr::Path(p) = x {
+        return Some(match mapped(p, depth) {
+            Some((p, e)) => Test::MappedCmp(p?, text(e, depth)?, op, lits),
+            None => Test::NodesCmp(path(p, depth)?, op, lits),
+        });
+    }
+    let only_empty = matches!(&*lits, [l] if l.is_empty());
+    Some(match text(x, depth)? {
+        // normalize-space(s) = '' / != '': only whether there is a non-space matters
+        Text::Apply(Builtin::NormalizeSpace, inner)
+            if only_empty && matches!(op, CmpOp::Eq | CmpOp::Ne) =>
+        {
+            let has = Test::HasContent(*inner);
+            if op == CmpOp::Ne {
+                has
+            } else {
+                Test::Not(Box::new(has))
+            }
+        }
+        t => Test::TextCmp(t, op, lits),
+    })
+}
+
+/// `'a'` or `('a', 'b', …)`.
+fn string_literals(e: &Expr) -> Option<Box<[Arc<str>]>> {
+    match e {
+        Expr::Literal(Literal::String(s)) => Some(Box::new([s.clone()])),
+        Expr::Seq(items) if !items.is_empty() => items
+            .iter()
+            .map(|i| match i {
+                Expr::Literal(Literal::String(s)) => Some(s.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+fn int(e: &Expr, depth: u32) -> Option<Int> {
+    match e {
+        Expr::Call(Builtin::Count, args, _) => match args.as_slice() {
+            [Expr::Path(p)] => {
+                let p = path(p, depth)?;
+                p.distinct.then_some(Int::Count(p))
+            }
+            _ => None,
+        },
+        Expr::Call(Builtin::StringLength, args, _) => match args.as_slice() {
+            [] => Some(Int::Length(Text::Context)),
+            [a] => Some(Int::Length(text(a, depth)?)),
+            _ => None,
+        },
+        Expr::Memo(inner, _) => int(inner, depth),
+        Expr::Arith(op @ (ArithOp::Add | ArithOp::Sub), a, b) => Some(Int::Sum(
+            Box::new(int(a, depth)?),
+            Box::new(int(b, depth)?),
+            *op == ArithOp::Add,
+        )),
+        _ => None,
+    }
+}
+
+fn text(e: &Expr, depth: u32) -> Option<Text> {
+    let depth = depth + 1;
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let bx = |t: Text| Box::new(t);
+    Some(match e {
+        Expr::Literal(Literal::String(s)) => Text::Lit(s.clone()),
+        Expr::ContextItem => Text::Context,
+        Expr::Path(p) => Text::Value(path(p, depth)?),
+        Expr::Memo(inner, _) => return text(inner, depth),
+        Expr::Call(b, args, _) => match (b, args.as_slice()) {
+            (Builtin::String | Builtin::NormalizeSpace, []) => {
+                if *b == Builtin::String {
+                    Text::Context
+                } else {
+                    Text::Apply(*b, bx(Text::Context))
+                }
+            }
+            (Builtin::String, [a @ (Expr::Path(_) | Expr::ContextItem)]) => text(a, depth)?,
+            (Builtin::NormalizeSpace | Builtin::UpperCase | Builtin::LowerCase, [a]) => {
+                Text::Apply(*b, bx(text(a, depth)?))
+            }
+            (Builtin::SubstringBefore | Builtin::SubstringAfter, [a, t]) => {
+                Text::Part(*b, bx(text(a, depth)?), bx(text(t, depth)?))
+            }
+            (Builtin::Concat, parts) if parts.len() >= 2 => Text::Concat(
+                parts
+                    .iter()
+                    .map(|p| text(p, depth))
+                    .collect::<Option<Box<[Text]>>>()?,
+            ),
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+fn path(p: &PathExpr, depth: u32) -> Option<Path> {
+    path_of(p, &p.steps, depth)
+}
+
+/// A path whose last step is an expression (`a/b/normalize-space(c)`): the path before it
+/// (`None` if that has no plan) and the expression. `None` for other paths.
+fn mapped(p: &PathExpr, depth: u32) -> Option<(Option<Path>, &Expr)> {
+    let (last, init) = p.steps.split_last()?;
+    let StepKind::Expr(e) = &last.kind else {
+        return None;
+    };
+    let init = if last.preds.is_empty() && !init.is_empty() {
+        path_of(p, init, depth)
+    } else {
+        None
+    };
+    Some((init, e))
+}
+
+/// The plan of `p`'s start followed by `steps` (all of `p`'s steps or the first ones).
+fn path_of(p: &PathExpr, steps: &[Step], depth: u32) -> Option<Path> {
+    let root = match p.start {
+        PathStart::Root => true,
+        PathStart::Context => false,
+        PathStart::Expr(_) => return None,
+    };
+    if steps.is_empty() {
+        return None;
+    }
+    let steps = steps
+        .iter()
+        .map(|s| step(s, depth))
+        .collect::<Option<Box<[PlanStep]>>>()?;
+    let distinct = steps
+        .iter()
+        .skip(1)
+        .all(|s| matches!(s.axis, Axis::Child | Axis::Attribute | Axis::Self_));
+    let memo = if steps.len() == p.steps.len() {
+        p.memo.map(PathMemo::Value)
+    } else {
+        (p.prefix_memo.get(steps.len() - 1).copied()).map(PathMemo::Prefix)
+    };
+    let in_order = distinct && steps.iter().all(|s| !s.axis.is_reverse());
+    Some(Path {
+        root,
+        steps,
+        required: p.required.clone(),
+        distinct,
+        memo: memo.map(|m| (m, in_order)),
+    })
+}
+
+fn step(s: &Step, depth: u32) -> Option<PlanStep> {
+    let StepKind::Axis(axis, test) = &s.kind else {
+        return None;
+    };
+    let preds = s
+        .preds
+        .iter()
+        .map(|p| match p.kind {
+            PredKind::Bool => self::test(&p.expr, depth).map(PlanPred::Test),
+            PredKind::Index(n) => Some(PlanPred::Index(n)),
+            PredKind::General => None,
+        })
+        .collect::<Option<Box<[PlanPred]>>>()?;
+    Some(PlanStep {
+        axis: *axis,
+        test: test.clone(),
+        preds,
+    })
+}
+
+impl<'a> Ev<'a, '_> {
+    /// The value of a test at context node `n`; `None`: ask the tree walker.
+    ///
+    /// (A small function: it recurses through the connectives, the work is in the callees.)
+    pub(crate) fn plan_test(&mut self, t: &'a Test, n: XNode<'a>) -> Option<bool> {
+        match t {
+            Test::And(a, b) => Some(self.plan_test(a, n)? && self.plan_test(b, n)?),
+            Test::Or(a, b) => Some(self.plan_test(a, n)? || self.plan_test(b, n)?),
+            Test::Not(a) => Some(!self.plan_test(a, n)?),
+            Test::Exists(p) => self.plan_exists(p, n),
+            _ => self.plan_leaf(t, n),
+        }
+    }
+
+    /// [`Ev::plan_test`] of the tests that are not connectives or existence.
+    #[inline(never)]
+    fn plan_leaf(&mut self, t: &'a Test, n: XNode<'a>) -> Option<bool> {
+        Some(match t {
+            Test::Const(b) => *b,
+            Test::HasContent(s) => functions::has_content(&self.plan_text(s, n)?),
+            Test::NodesCmp(p, op, lits) => {
+                let mut nodes = self.take_nodes();
+                let r = self.plan_nodes_or_one(p, n, &mut nodes).map(|()| {
+                    nodes.iter().any(|m| {
+                        let s = m.string_value();
+                        lits.iter().any(|l| cmp_str(*op, &s, l))
+                    })
+                });
+                self.give_nodes(nodes);
+                r?
+            }
+            Test::TextCmp(s, op, lits) => {
+                let s = self.plan_text(s, n)?;
+                lits.iter().any(|l| cmp_str(*op, &s, l))
+            }
+            Test::IntCmp(x, op, v) => op.test(self.plan_int(x, n)?.cmp(v)),
+            Test::Contains(s, t) => contains_str(&self.plan_text(s, n)?, &self.plan_text(t, n)?),
+            Test::StartsWith(s, t) => starts_with(&self.plan_text(s, n)?, &self.plan_text(t, n)?),
+            Test::EndsWith(s, t) => ends_with(&self.plan_text(s, n)?, &self.plan_text(t, n)?),
+            Test::CodeList(x, tokens, list) => {
+                let x = self.plan_text(x, n)?;
+                if x.contains(' ') {
+                    let needle = format!(" {} ", &*x);
+                    memchr::memmem::find(list.as_bytes(), needle.as_bytes()).is_some()
+                } else {
+                    tokens.contains(&x)
+                }
+            }
+            Test::Matches(s, re) => re.is_match(&self.plan_text(s, n)?),
+            Test::Mapped(p, t) => {
+                let mut nodes = self.take_nodes();
+                let r = self.plan_nodes_or_one(p, n, &mut nodes).and_then(|()| {
+                    match *nodes.as_slice() {
+                        [] => Some(false),
+                        [one] => self.plan_test(t, one),
+                        _ => None,
+                    }
+                });
+                self.give_nodes(nodes);
+                r?
+            }
+            Test::MappedCmp(p, s, op, lits) => {
+                let mut nodes = self.take_nodes();
+                let r = self.plan_nodes_or_one(p, n, &mut nodes).and_then(|()| {
+                    let mut found = false;
+                    for &m in nodes.iter() {
+                        let s = self.plan_text(s, m)?;
+                        found = found || lits.iter().any(|l| cmp_str(*op, &s, l));
+                    }
+                    Some(found)
+                });
+                self.give_nodes(nodes);
+                r?
+            }
+            Test::And(..) | Test::Or(..) | Test::Not(_) | Test::Exists(_) => {
+                self.plan_test(t, n)?
+            }
+        })
+    }
+
+    fn plan_int(&mut self, x: &'a Int, n: XNode<'a>) -> Option<i64> {
+        match x {
+            Int::Count(p) => {
+                let mut nodes = self.take_nodes();
+                let r = self
+                    .plan_nodes_or_one(p, n, &mut nodes)
+                    .map(|()| nodes.len());
+                self.give_nodes(nodes);
+                i64::try_from(r?).ok()
+            }
+            Int::Length(s) => i64::try_from(self.plan_text(s, n)?.chars().count()).ok(),
+            Int::Sum(a, b, add) => {
+                let (a, b) = (self.plan_int(a, n)?, self.plan_int(b, n)?);
+                if *add {
+                    a.checked_add(b)
+                } else {
+                    a.checked_sub(b)
+                }
+            }
+        }
+    }
+
+    fn plan_text(&mut self, t: &'a Text, n: XNode<'a>) -> Option<Str<'a>> {
+        match t {
+            Text::Lit(s) => Some(Str::Borrowed(s)),
+            Text::Context => Some(n.string_value()),
+            Text::Value(p) => Some(match self.plan_one(p, n)? {
+                Some(m) => m.string_value(),
+                None => Str::Borrowed(""),
+            }),
+            Text::Apply(b, s) => Some(apply_string_fn(*b, self.plan_text(s, n)?)),
+            _ => self.plan_text_other(t, n),
+        }
+    }
+
+    #[inline(never)]
+    fn plan_text_other(&mut self, t: &'a Text, n: XNode<'a>) -> Option<Str<'a>> {
+        Some(match t {
+            Text::Lit(_) | Text::Context | Text::Value(_) | Text::Apply(..) => {
+                self.plan_text(t, n)?
+            }
+            Text::Part(b, s, t) => {
+                let s = self.plan_text(s, n)?;
+                let t = self.plan_text(t, n)?;
+                substring_part(*b, s, &t)
+            }
+            Text::Concat(parts) => {
+                let mut out = String::new();
+                for p in parts.iter() {
+                    out.push_str(&self.plan_text(p, n)?);
+                }
+                Str::from(out)
+            }
+        })
+    }
+
+    /// The start of a path: the context node or the root of its tree.
+    fn plan_start(p: &Path, n: XNode<'a>) -> XNode<'a> {
+        if p.root {
+            n.root()
+        } else {
+            n
+        }
+    }
+
+    /// The one node a path selects (`Some(None)`: none; `None`: several).
+    fn plan_one(&mut self, p: &'a Path, n: XNode<'a>) -> Option<Option<XNode<'a>>> {
+        let mut cur = Self::plan_start(p, n);
+        for s in p.steps.iter() {
+            if !s.preds.is_empty() {
+                return self.plan_one_general(p, n);
+            }
+            match self.step_one(s.axis, &s.test, cur) {
+                Ok(Some(m)) => cur = m,
+                Ok(None) => return Some(None),
+                Err(()) => return self.plan_one_general(p, n),
+            }
+        }
+        Some(Some(cur))
+    }
+
+    fn plan_one_general(&mut self, p: &'a Path, n: XNode<'a>) -> Option<Option<XNode<'a>>> {
+        let mut nodes = self.take_nodes();
+        let found = self.plan_nodes(p, n, &mut nodes);
+        let r = found.and(match *nodes.as_slice() {
+            [] => Some(None),
+            [one] => Some(Some(one)),
+            _ => None,
+        });
+        self.give_nodes(nodes);
+        r
+    }
+
+    /// Whether a path selects a node, stopping at the first. As the walker evaluates a path
+    /// step by step, the predicates of every step but the last run on all nodes of that step
+    /// (one of them may raise an error); without such predicates the search is depth first.
+    fn plan_exists(&mut self, p: &'a Path, n: XNode<'a>) -> Option<bool> {
+        let start = Self::plan_start(p, n);
+        let steps = p.steps.iter().map(|s| (s.axis, &s.test, s.preds.len()));
+        if self.names_absent(&p.required, start) || self.name_path_absent(start, steps) {
+            return Some(false);
+        }
+        if p.memo.is_some() {
+            let mut nodes = self.take_nodes();
+            let r = self
+                .plan_nodes(p, n, &mut nodes)
+                .map(|()| !nodes.is_empty());
+            self.give_nodes(nodes);
+            return r;
+        }
+        let Some((last, init)) = p.steps.split_last() else {
+            return Some(true);
+        };
+        if init.iter().all(|s| s.preds.is_empty()) {
+            return self.plan_exists_from(&p.steps, start);
+        }
+        let mut nodes = self.take_nodes();
+        let mut r = self
+            .plan_nodes_from(init, start, &mut nodes)
+            .map(|()| false);
+        if r == Some(false) {
+            for &m in nodes.iter() {
+                r = self.plan_exists_from(std::slice::from_ref(last), m);
+                if r != Some(false) {
+                    break;
+                }
+            }
+        }
+        self.give_nodes(nodes);
+        r
+    }
+
+    /// Depth first: the first node found ends the search.
+    fn plan_exists_from(&mut self, steps: &'a [PlanStep], n: XNode<'a>) -> Option<bool> {
+        let Some((first, rest)) = steps.split_first() else {
+            return Some(true);
+        };
+        let mut buf = self.take_nodes();
+        self.candidates(first.axis, &first.test, n, &mut buf);
+        let mut r = self.plan_filter(first, &mut buf, 0).map(|()| false);
+        if r == Some(false) {
+            for &m in buf.iter() {
+                r = self.plan_exists_from(rest, m);
+                if r != Some(false) {
+                    break;
+                }
+            }
+        }
+        self.give_nodes(buf);
+        r
+    }
+
+    /// [`Ev::plan_nodes`], first trying a walk that stays on single nodes (the common case of
+    /// child steps without predicates that find one node each).
+    fn plan_nodes_or_one(
+        &mut self,
+        p: &'a Path,
+        n: XNode<'a>,
+        out: &mut Vec<XNode<'a>>,
+    ) -> Option<()> {
+        if p.memo.is_none() && p.steps.iter().all(|s| s.preds.is_empty()) {
+            let mut cur = Self::plan_start(p, n);
+            let mut single = true;
+            for s in p.steps.iter() {
+                match self.step_one(s.axis, &s.test, cur) {
+                    Ok(Some(m)) => cur = m,
+                    Ok(None) => {
+                        out.clear();
+                        return Some(());
+                    }
+                    Err(()) => {
+                        single = false;
+                        break;
+                    }
+                }
+            }
+            if single {
+                out.clear();
+                out.push(cur);
+                return Some(());
+            }
+        }
+        self.plan_nodes(p, n, out)
+    }
+
+    /// The nodes a path selects (no repetitions when `distinct`, which counting needs;
+    /// existence and comparisons do not mind them, nor the order). An absolute path's nodes
+    /// come from the document index's memo when the walker or a plan computed them before.
+    fn plan_nodes(&mut self, p: &'a Path, n: XNode<'a>, out: &mut Vec<XNode<'a>>) -> Option<()> {
+        let start = Self::plan_start(p, n);
+        let Some((memo, storable)) = p.memo else {
+            return self.plan_nodes_from(&p.steps, start, out);
+        };
+        if !self.ensure_index(start.document()) {
+            return self.plan_nodes_from(&p.steps, start, out);
+        }
+        if let Some(ix) = self.sc.index.as_ref() {
+            out.clear();
+            match memo {
+                PathMemo::Value(id) => {
+                    if let Some(v) = ix.memo.get(&id) {
+                        out.extend(v.iter().filter_map(|i| match i {
+                            Item::Node(n) => Some(*n),
+                            _ => None,
+                        }));
+                        return Some(());
+                    }
+                }
+                PathMemo::Prefix(id) => {
+                    if let Some(v) = ix.prefix_memo.get(&id) {
+                        out.extend_from_slice(v);
+                        return Some(());
+                    }
+                }
+            }
+        }
+        self.plan_nodes_from(&p.steps, start, out)?;
+        if let (true, Some(ix)) = (storable, self.sc.index.as_mut()) {
+            match memo {
+                PathMemo::Value(id) => {
+                    let v: Rc<[Item<'a>]> = out.iter().map(|n| Item::Node(*n)).collect();
+                    ix.memo.insert(id, v);
+                }
+                PathMemo::Prefix(id) => {
+                    ix.prefix_memo.insert(id, Rc::from(out.as_slice()));
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// The nodes `steps` select from `start`, step by step.
+    fn plan_nodes_from(
+        &mut self,
+        steps: &'a [PlanStep],
+        start: XNode<'a>,
+        out: &mut Vec<XNode<'a>>,
+    ) -> Option<()> {
+        out.clear();
+        out.push(start);
+        let mut next = self.take_nodes();
+        let mut r = Some(());
+        for s in steps.iter() {
+            next.clear();
+            for &m in out.iter() {
+                let from = next.len();
+                self.candidates(s.axis, &s.test, m, &mut next);
+                r = self.plan_filter(s, &mut next, from);
+                if r.is_none() {
+                    break;
+                }
+            }
+            std::mem::swap(out, &mut next);
+            if r.is_none() || out.is_empty() {
+                break;
+            }
+        }
+        self.give_nodes(next);
+        r
+    }
+
+    /// Applies a step's predicates to the nodes it selected from one context node
+    /// (`nodes[from..]`, in axis order).
+    fn plan_filter(
+        &mut self,
+        s: &'a PlanStep,
+        nodes: &mut Vec<XNode<'a>>,
+        from: usize,
+    ) -> Option<()> {
+        for pred in s.preds.iter() {
+            match pred {
+                PlanPred::Index(k) => {
+                    let keep = nodes.get(from + k.checked_sub(1)?).copied();
+                    nodes.truncate(from);
+                    nodes.extend(keep);
+                }
+                PlanPred::Test(t) => {
+                    let mut kept = from;
+                    for i in from..nodes.len() {
+                        let m = *nodes.get(i)?;
+                        if self.plan_test(t, m)? {
+                            if let Some(slot) = nodes.get_mut(kept) {
+                                *slot = m;
+                            }
+                            kept += 1;
+                        }
+                    }
+                    nodes.truncate(kept);
+                }
+            }
+        }
+        Some(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::xml::Document;
+    use crate::xpath::{DynamicContext, Item, StaticContext, XPath, XPathError};
+
+    /// Repeated names at several levels, two namespaces for one local name, attributes,
+    /// whitespace-only and mixed content, CDATA, comments, numbers that are not numbers.
+    const DOC: &str = r#"<i:Invoice xmlns:i="urn:i" xmlns:c="urn:c" xmlns:d="urn:d" c:v="1"><c:ID>top</c:ID><c:Note>a  b</c:Note><c:Note> </c:Note><c:Line id="1" unit="C62"><c:ID>1</c:ID><d:ID>other</d:ID><c:Sub><c:ID> nested </c:ID></c:Sub><c:ID>VAT</c:ID><c:Code> vat </c:Code></c:Line><c:Line id="2" unit="H87 X"><!-- c --><c:ID><![CDATA[S]]></c:ID><c:Empty/><c:Blank>
+ </c:Blank><c:Amount>10.5</c:Amount></c:Line><c:Line unit=""><c:Mixed>a<c:B>b</c:B>c</c:Mixed><c:Only>x.25</c:Only><c:Code>E</c:Code></c:Line><c:Line><c:Code>a</c:Code><c:Code>b</c:Code><c:Tax><c:ID>vat</c:ID></c:Tax><c:Tax><c:ID>S</c:ID></c:Tax></c:Line></i:Invoice>"#;
+
+    /// Tests with plans; each is evaluated at every node, with and without the plan.
+    const PLANNED: &[&str] = &[
+        "true() and not(false())",
+        "c:ID",
+        "not(c:Note)",
+        "exists(c:Line/c:Sub/c:ID)",
+        "empty(c:Line/c:Nope)",
+        "boolean(@id)",
+        "exists(i:Invoice/c:Line/c:Sub/c:ID)",
+        "not(i:Invoice/c:Line/d:ID/c:X)",
+        "exists(//c:Sub)",
+        "exists(/i:Invoice/c:Line[c:Empty]/c:Blank)",
+        "exists(//c:Line[2]/c:ID)",
+        "exists(c:Line[@unit = 'C62'][1])",
+        "exists(../c:ID)",
+        "exists(ancestor::c:Line)",
+        "normalize-space(c:ID) != ''",
+        "normalize-space(c:Blank) = ''",
+        "normalize-space()",
+        "normalize-space(.) = 'VAT'",
+        "c:ID = 'VAT'",
+        "c:ID != 'VAT'",
+        "'VAT' = c:ID",
+        "c:ID = ('S', 'VAT')",
+        "c:ID < 'B'",
+        "'B' < c:ID",
+        "@unit = 'C62'",
+        "//c:Code = 'E'",
+        "normalize-space(upper-case(c:Code)) = 'VAT'",
+        "upper-case(normalize-space(c:Code)) = ('VAT', 'E')",
+        "lower-case(c:ID) = 'vat'",
+        "count(c:Line) = 3",
+        "count(c:ID) > 1",
+        "count(//c:ID) >= 5",
+        "3 = count(c:Line)",
+        "count(c:Line/c:ID) <= 4",
+        "string-length(c:ID) = 3",
+        "string-length() > 2",
+        "string-length(substring-after(c:Only, '.')) <= 2",
+        "string-length(substring-after(., '.')) <= 2",
+        "substring-before(c:Only, '.') = 'x'",
+        "contains(c:ID, 'A')",
+        "contains(normalize-space(@unit), ' ')",
+        "starts-with(c:ID, 'V')",
+        "ends-with(string(c:ID), 'T')",
+        "contains(' C62 H87 XPP ', concat(' ', normalize-space(@unit), ' '))",
+        "contains(' C62 H87 X XPP ', concat(' ', @unit, ' '))",
+        "concat(c:ID, '-', @id) = 'VAT-1'",
+        "c:Line[normalize-space(c:ID) = 'S']/c:Amount = '10.5'",
+        "exists(c:Line[not(c:Sub)][c:Code = 'E'])",
+        "(c:ID = 'top') or (c:ID = 'VAT' and @id = '1')",
+        "c:Line/normalize-space(c:ID) = 'S'",
+        "c:Tax/upper-case(normalize-space(c:ID)) = ('VAT', 'X')",
+        "c:Line[1]/(normalize-space(upper-case(c:Code)) = 'VAT')",
+        "c:Tax/(c:ID = 'S')",
+        "exists(c:Line[c:Tax/normalize-space(upper-case(c:ID)) = 'VAT'])",
+        "c:Line/normalize-space(c:Code)",
+        "count(c:Line) + count(c:ID) > 4",
+        "count(c:Note) - count(c:Line) = -2",
+        "(count(//c:Code) + count(//c:Tax) - count(//c:ID)) >= 0",
+        "matches(c:ID, '^V[A-Z]+$')",
+        "matches(normalize-space(.), '^\\s*[a-z]', 'i')",
+        "exists(c:Line[normalize-space(c:Code) = 'vat'])",
+        "exists(c:Line[normalize-space(c:Code) = 'vat']/c:ID)",
+    ];
+
+    fn walk<'a>(x: &'a XPath, ctx: &mut DynamicContext<'a>) -> Result<bool, XPathError> {
+        let expr = x.expr()?;
+        x.run(ctx, |ev, f| ev.ebv(expr, f))
+    }
+
+    #[test]
+    fn plans_agree_with_the_tree_walker() {
+        let doc = Document::parse_default(DOC.as_bytes()).unwrap();
+        let mut c = StaticContext::new();
+        for (p, ns) in [("i", "urn:i"), ("c", "urn:c"), ("d", "urn:d")] {
+            c.bind_namespace(p, ns);
+        }
+        let mut contexts: Vec<XNode<'_>> = Vec::new();
+        for n in doc.nodes() {
+            contexts.push(XNode::Node(n));
+            contexts.extend(n.attributes().map(XNode::Attr));
+        }
+        let (mut answered, mut given_up) = (0, 0);
+        for src in PLANNED {
+            let x = XPath::compile(src, &c).unwrap();
+            assert!(compile(x.expr().unwrap()).is_some(), "no plan for {src}");
+            for indexed in [false, true] {
+                let mut ctx = DynamicContext::for_document(&doc);
+                if indexed {
+                    ctx.index_document(&doc);
+                }
+                for &n in &contexts {
+                    ctx.set_context_node(n);
+                    let walked = walk(&x, &mut ctx);
+                    assert_eq!(x.evaluate_boolean(&mut ctx), walked, "{src} at {n:?}");
+                    let plan = x.plan.get().unwrap().as_deref().unwrap();
+                    match x.run(&mut ctx, |ev, _| Ok(ev.plan_test(plan, n))).unwrap() {
+                        Some(b) => {
+                            assert_eq!(Ok(b), walked, "{src} at {n:?}");
+                            answered += 1;
+                        }
+                        None => given_up += 1,
+                    }
+                }
+            }
+        }
+        // most answers come from the plans; they give up where the walker raises an error
+        // (several nodes as a string argument) and in the cases it alone handles
+        assert!(
+            answered > 10 * given_up,
+            "{answered} answered, {given_up} given up"
+        );
+    }
+
+    #[test]
+    fn plans_give_up_where_the_walker_raises_errors() {
+        let doc = Document::parse_default(DOC.as_bytes()).unwrap();
+        let mut c = StaticContext::new();
+        c.bind_namespace("c", "urn:c");
+        c.bind_namespace("i", "urn:i");
+        let root = XNode::Node(doc.root_element());
+        // the first line matches, a later one raises the error (the walker evaluates the
+        // predicates of a step that is not the last on all nodes)
+        let x = XPath::compile("exists(c:Line[normalize-space(c:Code) = 'vat'])", &c).unwrap();
+        let mut ctx = DynamicContext::for_document(&doc);
+        ctx.set_context_node(root);
+        assert_eq!(x.evaluate_boolean(&mut ctx), Ok(true));
+        for src in [
+            "normalize-space(c:Note) = 'x'",
+            "string-length(c:Line/c:ID) > 0",
+            "contains(c:Line/c:Code, 'E')",
+            "c:Line[normalize-space(c:ID) = 'S']",
+            "exists(c:Line[normalize-space(c:Code) = 'vat']/c:ID)",
+            "c:Line/normalize-space(c:Code) = 'E'",
+            "c:Line/normalize-space(c:Code)",
+        ] {
+            let x = XPath::compile(src, &c).unwrap();
+            let mut ctx = DynamicContext::for_document(&doc);
+            ctx.set_context_node(root);
+            let r = x.evaluate_boolean(&mut ctx);
+            assert_eq!(r.map_err(|e| e.code), Err("XPTY0004"), "{src}");
+        }
+        // no context item: the walker's error
+        let x = XPath::compile("c:ID = 'x'", &c).unwrap();
+        let mut ctx = DynamicContext::for_document(&doc);
+        ctx.set_context_item(Some(Item::String("s".into())));
+        assert_eq!(
+            x.evaluate_boolean(&mut ctx).map_err(|e| e.code),
+            Err("XPTY0020")
+        );
+    }
+
+    #[test]
+    fn shapes_outside_the_plans_have_none() {
+        let mut c = StaticContext::new();
+        c.bind_namespace("c", "urn:c");
+        c.declare_variable("v");
+        for src in [
+            "xs:decimal(c:Amount) > 0",
+            "c:Amount > 10",
+            "$v = 'x'",
+            "every $x in c:ID satisfies $x = 'a'",
+            "matches(c:ID, $v)",
+            "c:Line/xs:decimal(c:Amount) = 1",
+            "count(c:Line/..) = 1",
+            "(c:ID, c:Note)",
+            "c:ID[position() = last()]",
+        ] {
+            let x = XPath::compile(src, &c).unwrap();
+            assert!(compile(x.expr().unwrap()).is_none(), "a plan for {src}");
+        }
+    }
+}
