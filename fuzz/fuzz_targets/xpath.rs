@@ -1,6 +1,7 @@
 //! Fuzzes the XPath engine: compiling and evaluating arbitrary expressions (and XSLT patterns)
 //! over a small fixed document must never panic — static errors and dynamic errors are values —
-//! and a test's plan must answer as the tree walker does (with and without the document index).
+//! and a test's or a pattern predicate's plan must answer as the tree walker does (with and
+//! without the document index).
 #![no_main]
 
 use egov_core::xml::Document;
@@ -52,7 +53,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(p) = Pattern::compile(text, &ctx) {
         let mut dynamic = DynamicContext::new();
         for n in doc.nodes() {
-            let _ = p.matches(XNode::Node(n), &mut dynamic);
+            let with = p.matches(XNode::Node(n), &mut dynamic);
+            egov_core::xpath::use_plans(false);
+            let without = p.matches(XNode::Node(n), &mut dynamic);
+            egov_core::xpath::use_plans(true);
+            assert_eq!(with, without, "{p:?}");
             for a in n.attributes() {
                 let _ = p.matches(XNode::Attr(a), &mut dynamic);
             }

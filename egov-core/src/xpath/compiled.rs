@@ -1033,6 +1033,7 @@ impl<'a> CompiledReader<'a> {
                     kind,
                     preds: self.preds()?,
                     positional: self.r.b()?,
+                    plans: std::sync::OnceLock::new(),
                 });
             }
             alts.push(PPath { steps });

@@ -1099,7 +1099,7 @@ impl<'a, 's> Ev<'a, 's> {
 
     /// [`Ev::exists_dfs`] for a first step `child::name`, `child::*` or `child::element()`,
     /// from the index's table of element children; `None` without the index or for other tests.
-    fn exists_child(
+    pub(super) fn exists_child(
         &mut self,
         test: &'a NodeTest,
         n: crate::xml::Node<'a>,

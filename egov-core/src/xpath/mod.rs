@@ -76,6 +76,11 @@ pub fn use_plans(on: bool) {
     PLANS.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Whether tests use their plans (see [`use_plans`]).
+fn plans_enabled() -> bool {
+    PLANS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A sequence of items.
 pub type Sequence<'a> = Vec<Item<'a>>;
 
@@ -418,7 +423,7 @@ impl XPath {
         ctx: &mut DynamicContext<'a>,
     ) -> Result<bool, XPathError> {
         let expr = self.expr()?;
-        let plan = match PLANS.load(std::sync::atomic::Ordering::Relaxed) {
+        let plan = match plans_enabled() {
             true => (self.plan.get_or_init(|| plan::compile(expr).map(Box::new))).as_deref(),
             false => None,
         };

@@ -8,6 +8,7 @@ use super::ast::*;
 use super::eval::{test_matches, visit_axis, Ev, Focus};
 use super::functions::Builtin;
 use super::parser::{static_error, Parser};
+use super::plan::{self, Test};
 use super::value::XNode;
 use super::xslt::FunctionLibrary;
 use super::{DynamicContext, StaticContext};
@@ -42,6 +43,8 @@ pub(crate) struct PStep {
     pub kind: PStepKind,
     pub preds: Vec<Pred>,
     pub positional: bool,
+    /// The [plans](super::plan) of the boolean predicates, made when first needed.
+    pub plans: std::sync::OnceLock<Box<[Option<Test>]>>,
 }
 
 #[derive(Debug)]
@@ -110,6 +113,7 @@ fn convert(e: Expr, src: &str) -> Result<Vec<PPath>, Error> {
                     kind: PStepKind::Group(alts),
                     preds,
                     positional: false,
+                    plans: std::sync::OnceLock::new(),
                 }],
             }])
         }
@@ -132,6 +136,7 @@ fn convert(e: Expr, src: &str) -> Result<Vec<PPath>, Error> {
                         kind: PStepKind::Group(convert(inner, src)?),
                         preds,
                         positional: false,
+                        plans: std::sync::OnceLock::new(),
                     });
                     Sep::Child
                 }
@@ -170,6 +175,7 @@ fn convert(e: Expr, src: &str) -> Result<Vec<PPath>, Error> {
                             kind: PStepKind::Test(axis.is_attribute(), test),
                             preds: s.preds,
                             positional,
+                            plans: std::sync::OnceLock::new(),
                         });
                         sep = Sep::Child;
                     }
@@ -492,8 +498,22 @@ fn step_matches<'a>(ev: &mut Ev<'a, '_>, step: &'a PStep, node: XNode<'a>, mode:
             .iter()
             .all(|p| shape_value(ev, &p.expr, &focus).unwrap_or(true));
     }
-    step.preds.iter().all(|p| {
+    let plans = super::plans_enabled().then(|| {
+        step.plans.get_or_init(|| {
+            (step.preds.iter())
+                .map(|p| match p.kind {
+                    PredKind::Bool => plan::compile(&p.expr),
+                    _ => None,
+                })
+                .collect()
+        })
+    });
+    step.preds.iter().enumerate().all(|(i, p)| {
         if p.kind == PredKind::Bool {
+            let planned = plans.and_then(|ps| ps.get(i)?.as_ref());
+            if let Some(b) = planned.and_then(|t| ev.plan_test(t, node)) {
+                return b;
+            }
             ev.ebv(&p.expr, &focus).unwrap_or(false)
         } else {
             let mut one = vec![node];

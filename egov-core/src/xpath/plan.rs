@@ -556,6 +556,14 @@ impl<'a> Ev<'a, '_> {
     /// (one of them may raise an error); without such predicates the search is depth first.
     fn plan_exists(&mut self, p: &'a Path, n: XNode<'a>) -> Option<bool> {
         let start = Self::plan_start(p, n);
+        if let ([only], XNode::Node(e), false) = (&*p.steps, start, p.root) {
+            // one child step (`cbc:ID`, `*`): the index's table of element children answers
+            if only.axis == Axis::Child && only.preds.is_empty() {
+                if let Some(found) = self.exists_child(&only.test, e, &[]) {
+                    return Some(found);
+                }
+            }
+        }
         let steps = p.steps.iter().map(|s| (s.axis, &s.test, s.preds.len()));
         if self.names_absent(&p.required, start) || self.name_path_absent(start, steps) {
             return Some(false);
@@ -595,6 +603,14 @@ impl<'a> Ev<'a, '_> {
         let Some((first, rest)) = steps.split_first() else {
             return Some(true);
         };
+        if let (Axis::Child, true, true, XNode::Node(e)) =
+            (first.axis, first.preds.is_empty(), rest.is_empty(), n)
+        {
+            // the last step: the index's table of element children answers
+            if let Some(found) = self.exists_child(&first.test, e, &[]) {
+                return Some(found);
+            }
+        }
         let mut buf = self.take_nodes();
         self.candidates(first.axis, &first.test, n, &mut buf);
         let mut r = self.plan_filter(first, &mut buf, 0).map(|()| false);
@@ -861,7 +877,8 @@ mod tests {
                     ctx.set_context_node(n);
                     let walked = walk(&x, &mut ctx);
                     assert_eq!(x.evaluate_boolean(&mut ctx), walked, "{src} at {n:?}");
-                    let plan = x.plan.get().unwrap().as_deref().unwrap();
+                    let made = x.plan.get_or_init(|| compile(x.expr().ok()?).map(Box::new));
+                    let plan = made.as_deref().unwrap();
                     match x.run(&mut ctx, |ev, _| Ok(ev.plan_test(plan, n))).unwrap() {
                         Some(b) => {
                             assert_eq!(Ok(b), walked, "{src} at {n:?}");
@@ -916,6 +933,33 @@ mod tests {
             x.evaluate_boolean(&mut ctx).map_err(|e| e.code),
             Err("XPTY0020")
         );
+    }
+
+    #[test]
+    fn pattern_predicates_match_with_and_without_plans() {
+        let doc = Document::parse_default(DOC.as_bytes()).unwrap();
+        let mut c = StaticContext::new();
+        c.bind_namespace("c", "urn:c");
+        for (src, expected) in [
+            ("//*[not(*) and not(normalize-space())]", 3),
+            ("c:Line[normalize-space(c:Code) = 'vat']", 1),
+            ("c:Line[c:ID = 'S']/c:Amount", 1),
+            ("c:Tax[c:ID = ('vat', 'S')]", 2),
+            ("*[@unit][count(c:ID) = 2]", 1),
+            ("c:Line[c:Code = 'a']", 1), // several Code: not an error here
+            ("c:Line[normalize-space(c:Code) = 'a']", 0), // an error: no match
+        ] {
+            let p = crate::xpath::Pattern::compile(src, &c).unwrap();
+            let mut ctx = DynamicContext::for_document(&doc);
+            ctx.index_document(&doc);
+            let mut counts = Vec::new();
+            for on in [true, false] {
+                crate::xpath::use_plans(on);
+                counts.push(doc.nodes().filter(|n| p.matches_node(*n, &mut ctx)).count());
+            }
+            crate::xpath::use_plans(true);
+            assert_eq!(counts, [expected; 2], "{src}");
+        }
     }
 
     #[test]
