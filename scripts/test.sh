@@ -37,8 +37,8 @@ total=$(grep -E '^test result:' target/test-output.txt | sed -E 's/.* ([0-9]+) p
 step "oracle agreement figures (re-run with output shown)"
 cargo test -q -p egov-core --test core -- --nocapture retention_cases_oracle every_genericode 2>&1 \
   | grep -E '(period oracle: [0-9]+/|codelist:)' | sed -E 's/^\.+//' || true
-cargo test -q -p egov-xrechnung --test xrechnung -- --nocapture conformance round_trip converted cen_unit 2>&1 \
-  | grep -E '(conformance|round trip|converted testsuite|CEN unit testSets)' | grep -v '^test ' \
+cargo test -q -p egov-xrechnung --test xrechnung -- --nocapture conformance round_trip converted cen_unit plans_change 2>&1 \
+  | grep -E '(conformance|round trip|converted testsuite|CEN unit testSets|plans: [0-9]+/)' | grep -v '^test ' \
   | sed -E 's/^\.+//' || true
 
 step "C ABI clients: C (+ static, valgrind), C# (Mono), Java (JNA), Python"

@@ -381,7 +381,7 @@ pub(crate) fn fresh_name_only_id() -> u32 {
 #[derive(Debug, Default)]
 pub(crate) struct CallExtra {
     /// Compiled regular expressions (`matches`, `replace`, `tokenize`).
-    pub regex: RegexCache,
+    pub regex: std::sync::Arc<RegexCache>,
     /// For `contains(' a b c ', concat(' ', x, ' '))` (a code list written as one string): the
     /// tokens of the literal, so that membership is a set lookup.
     pub tokens: Option<std::sync::Arc<CodeListTokens>>,

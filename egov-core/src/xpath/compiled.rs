@@ -37,7 +37,6 @@ use super::guard::AbsenceGuard;
 use super::index::{intern_local, intern_path, interned_name, path_key};
 use super::parser::FnSig;
 use super::pattern::{PPath, PStep, PStepKind, Pattern, Sep};
-use super::regex::RegexCache;
 use super::value::{ArithOp, AtomicType, CmpOp};
 use super::xslt::{FunctionLibrary, Instr, UserFunction, VarValue};
 use super::{Body, StaticContext, XPath};
@@ -852,7 +851,7 @@ impl<'a> CompiledReader<'a> {
             body: Body::Ready(expr),
             locals,
             functions: ctx.functions_arc(),
-            plan: std::sync::OnceLock::new(),
+            plan: super::plan::LazyPlan::default(),
         })
     }
 
@@ -956,7 +955,7 @@ impl<'a> CompiledReader<'a> {
             return Err(bad("code list without its literal".into()));
         };
         Ok(Some(Box::new(CallExtra {
-            regex: RegexCache::default(),
+            regex: std::sync::Arc::default(),
             tokens: Some(std::sync::Arc::new(CodeListTokens::new(list.clone()))),
         })))
     }
@@ -1033,7 +1032,7 @@ impl<'a> CompiledReader<'a> {
                     kind,
                     preds: self.preds()?,
                     positional: self.r.b()?,
-                    plans: std::sync::OnceLock::new(),
+                    plans: super::plan::LazyPlan::default(),
                 });
             }
             alts.push(PPath { steps });
@@ -1332,7 +1331,7 @@ impl CompiledReader<'static> {
             })),
             locals,
             functions: ctx.functions_arc(),
-            plan: std::sync::OnceLock::new(),
+            plan: super::plan::LazyPlan::default(),
         })
     }
 }

@@ -13,7 +13,10 @@
 //!
 //! Expressions are compiled once ([`XPath::compile`], [`Pattern::compile`]) into `Send + Sync`
 //! values, then evaluated many times against a reusable [`DynamicContext`], which keeps the
-//! buffers so that evaluation allocates (almost) nothing once warm.
+//! buffers so that evaluation allocates (almost) nothing once warm. Tests (and predicates of
+//! patterns) of the shapes schematron rules are mostly made of get a flat, typed *plan* at their
+//! second use, which answers where it can answer exactly and leaves everything else (errors
+//! included) to the tree-walking evaluator.
 //!
 //! ```
 //! use egov_core::xml::Document;
@@ -327,7 +330,7 @@ pub struct XPath {
     locals: usize,
     functions: Option<Arc<FunctionLibrary>>,
     /// The test's [plan](plan) when it has one (made when first evaluated as a test).
-    plan: std::sync::OnceLock<Option<Box<plan::Test>>>,
+    plan: plan::LazyPlan<Option<Box<plan::Test>>>,
 }
 
 /// The compiled tree: made by the compiler, or decoded from a compiled form when first
@@ -348,7 +351,7 @@ impl XPath {
             body: Body::Ready(expr),
             locals: p.max_slot,
             functions: ctx.functions_arc(),
-            plan: std::sync::OnceLock::new(),
+            plan: plan::LazyPlan::default(),
         })
     }
 
@@ -424,7 +427,9 @@ impl XPath {
     ) -> Result<bool, XPathError> {
         let expr = self.expr()?;
         let plan = match plans_enabled() {
-            true => (self.plan.get_or_init(|| plan::compile(expr).map(Box::new))).as_deref(),
+            true => {
+                (self.plan.get(|| plan::compile(expr).map(Box::new))).and_then(Option::as_deref)
+            }
             false => None,
         };
         self.run(ctx, |ev, f| {

@@ -1217,14 +1217,16 @@ impl<'s, 'c> Parser<'s, 'c> {
             })?;
             let regex = if b.uses_regex() {
                 Some(Box::new(CallExtra {
-                    regex: RegexCache::for_call(&args, b.regex_flags_index())
-                        .map_err(|m| static_error(self.src, off, m))?,
+                    regex: std::sync::Arc::new(
+                        RegexCache::for_call(&args, b.regex_flags_index())
+                            .map_err(|m| static_error(self.src, off, m))?,
+                    ),
                     tokens: None,
                 }))
             } else if b == Builtin::Contains {
                 code_list_tokens(&args).map(|tokens| {
                     Box::new(CallExtra {
-                        regex: RegexCache::default(),
+                        regex: std::sync::Arc::default(),
                         tokens: Some(std::sync::Arc::new(tokens)),
                     })
                 })

@@ -44,7 +44,7 @@ pub(crate) struct PStep {
     pub preds: Vec<Pred>,
     pub positional: bool,
     /// The [plans](super::plan) of the boolean predicates, made when first needed.
-    pub plans: std::sync::OnceLock<Box<[Option<Test>]>>,
+    pub plans: plan::LazyPlan<Box<[Option<Test>]>>,
 }
 
 #[derive(Debug)]
@@ -113,7 +113,7 @@ fn convert(e: Expr, src: &str) -> Result<Vec<PPath>, Error> {
                     kind: PStepKind::Group(alts),
                     preds,
                     positional: false,
-                    plans: std::sync::OnceLock::new(),
+                    plans: plan::LazyPlan::default(),
                 }],
             }])
         }
@@ -136,7 +136,7 @@ fn convert(e: Expr, src: &str) -> Result<Vec<PPath>, Error> {
                         kind: PStepKind::Group(convert(inner, src)?),
                         preds,
                         positional: false,
-                        plans: std::sync::OnceLock::new(),
+                        plans: plan::LazyPlan::default(),
                     });
                     Sep::Child
                 }
@@ -175,7 +175,7 @@ fn convert(e: Expr, src: &str) -> Result<Vec<PPath>, Error> {
                             kind: PStepKind::Test(axis.is_attribute(), test),
                             preds: s.preds,
                             positional,
-                            plans: std::sync::OnceLock::new(),
+                            plans: plan::LazyPlan::default(),
                         });
                         sep = Sep::Child;
                     }
@@ -499,7 +499,7 @@ fn step_matches<'a>(ev: &mut Ev<'a, '_>, step: &'a PStep, node: XNode<'a>, mode:
             .all(|p| shape_value(ev, &p.expr, &focus).unwrap_or(true));
     }
     let plans = super::plans_enabled().then(|| {
-        step.plans.get_or_init(|| {
+        step.plans.get(|| {
             (step.preds.iter())
                 .map(|p| match p.kind {
                     PredKind::Bool => plan::compile(&p.expr),
@@ -508,6 +508,7 @@ fn step_matches<'a>(ev: &mut Ev<'a, '_>, step: &'a PStep, node: XNode<'a>, mode:
                 .collect()
         })
     });
+    let plans = plans.flatten();
     step.preds.iter().enumerate().all(|(i, p)| {
         if p.kind == PredKind::Bool {
             let planned = plans.and_then(|ps| ps.get(i)?.as_ref());

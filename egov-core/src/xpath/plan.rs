@@ -10,14 +10,39 @@
 //! raises the error or computes the value. Evaluation has no side effects beyond caches, so
 //! giving up half-way changes nothing. Expressions outside the shapes below get no plan.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use super::ast::{Axis, CodeListTokens, Expr, Literal, NodeTest, PathExpr, PathStart, PredKind};
 use super::ast::{Step, StepKind};
 use super::eval::{apply_string_fn, contains_str, ends_with, starts_with, substring_part, Ev};
 use super::functions::{self, Builtin};
+use super::regex::RegexCache;
 use super::value::{cmp_str, ArithOp, CmpOp, Item, Str, XNode};
 use std::rc::Rc;
+
+/// A plan made at the second use of what it is for: expressions used once (most of a fresh
+/// process's first validation) do not pay for making it.
+#[derive(Debug, Default)]
+pub(crate) struct LazyPlan<T> {
+    used: AtomicBool,
+    plan: OnceLock<T>,
+}
+
+impl<T> LazyPlan<T> {
+    /// The plan, made by `make` now if this is the second use or later; `None` at the first.
+    #[inline]
+    pub(crate) fn get(&self, make: impl FnOnce() -> T) -> Option<&T> {
+        if let Some(p) = self.plan.get() {
+            return Some(p);
+        }
+        if !self.used.load(Ordering::Relaxed) {
+            self.used.store(true, Ordering::Relaxed);
+            return None;
+        }
+        Some(self.plan.get_or_init(make))
+    }
+}
 
 /// Nesting beyond this gets no plan (the compiler recurses over the tree).
 const MAX_DEPTH: u32 = 64;
@@ -46,13 +71,23 @@ pub(crate) enum Test {
     /// `contains(' A B C ', concat(' ', x, ' '))`: `x` is one of the tokens.
     CodeList(Text, Arc<CodeListTokens>, Arc<str>),
     /// `matches(s, 'pattern')` (and literal flags).
-    Matches(Text, Arc<regex::Regex>),
+    Matches(Text, Box<LiteralRegex>),
     /// `p/t` as a test, `t` a test evaluated at each node of `p`: the effective boolean value
     /// of the booleans (none: false; several: an error, so give up).
     Mapped(Path, Box<Test>),
     /// `p/s = ('a', …)`: the strings `s` makes at each node of `p` compared with literals (all
     /// of them made first, as the walker does: one may raise an error).
     MappedCmp(Path, Text, CmpOp, Box<[Arc<str>]>),
+}
+
+/// The literal pattern and flags of a `matches` call, compiled when first used (by the
+/// walker or the plan: they share the call's cache).
+#[derive(Debug)]
+pub(crate) struct LiteralRegex {
+    cache: Arc<RegexCache>,
+    pattern: Arc<str>,
+    flags: Arc<str>,
+    regex: OnceLock<Option<Arc<regex::Regex>>>,
 }
 
 /// A string-valued plan (`xs:string?` arguments: the empty sequence is "").
@@ -123,11 +158,13 @@ pub(crate) fn compile(e: &Expr) -> Option<Test> {
     test(e, 0)
 }
 
+/// One level deeper, if not beyond [`MAX_DEPTH`].
+fn deeper(depth: u32) -> Option<u32> {
+    (depth < MAX_DEPTH).then_some(depth + 1)
+}
+
 fn test(e: &Expr, depth: u32) -> Option<Test> {
-    let depth = depth + 1;
-    if depth > MAX_DEPTH {
-        return None;
-    }
+    let depth = deeper(depth)?;
     let bx = |t: Test| Box::new(t);
     Some(match e {
         Expr::Or(a, b) => Test::Or(bx(test(a, depth)?), bx(test(b, depth)?)),
@@ -160,13 +197,18 @@ fn test(e: &Expr, depth: u32) -> Option<Test> {
             (Builtin::Matches, [a, Expr::Literal(Literal::String(pattern)), flags @ ..])
                 if flags.len() <= 1 =>
             {
-                let flags = match flags {
-                    [Expr::Literal(Literal::String(f))] => f,
-                    [] => "",
+                let flags: Arc<str> = match flags {
+                    [Expr::Literal(Literal::String(f))] => f.clone(),
+                    [] => Arc::from(""),
                     _ => return None,
                 };
-                let regex = extra.as_ref()?.regex.get(pattern, flags).ok()?;
-                Test::Matches(text(a, depth)?, regex)
+                let regex = LiteralRegex {
+                    cache: extra.as_ref()?.regex.clone(),
+                    pattern: pattern.clone(),
+                    flags: flags.clone(),
+                    regex: OnceLock::new(),
+                };
+                Test::Matches(text(a, depth)?, Box::new(regex))
             }
             (Builtin::Contains, [a, b]) => Test::Contains(text(a, depth)?, text(b, depth)?),
             (Builtin::StartsWith, [a, b]) => Test::StartsWith(text(a, depth)?, text(b, depth)?),
@@ -245,6 +287,7 @@ fn string_literals(e: &Expr) -> Option<Box<[Arc<str>]>> {
 }
 
 fn int(e: &Expr, depth: u32) -> Option<Int> {
+    let depth = deeper(depth)?;
     match e {
         Expr::Call(Builtin::Count, args, _) => match args.as_slice() {
             [Expr::Path(p)] => {
@@ -269,10 +312,7 @@ fn int(e: &Expr, depth: u32) -> Option<Int> {
 }
 
 fn text(e: &Expr, depth: u32) -> Option<Text> {
-    let depth = depth + 1;
-    if depth > MAX_DEPTH {
-        return None;
-    }
+    let depth = deeper(depth)?;
     let bx = |t: Text| Box::new(t);
     Some(match e {
         Expr::Literal(Literal::String(s)) => Text::Lit(s.clone()),
@@ -426,7 +466,13 @@ impl<'a> Ev<'a, '_> {
                     tokens.contains(&x)
                 }
             }
-            Test::Matches(s, re) => re.is_match(&self.plan_text(s, n)?),
+            Test::Matches(s, re) => {
+                let regex = re
+                    .regex
+                    .get_or_init(|| re.cache.get(&re.pattern, &re.flags).ok());
+                let s = self.plan_text(s, n)?;
+                regex.as_ref()?.is_match(&s)
+            }
             Test::Mapped(p, t) => {
                 let mut nodes = self.take_nodes();
                 let r = self.plan_nodes_or_one(p, n, &mut nodes).and_then(|()| {
@@ -877,8 +923,10 @@ mod tests {
                     ctx.set_context_node(n);
                     let walked = walk(&x, &mut ctx);
                     assert_eq!(x.evaluate_boolean(&mut ctx), walked, "{src} at {n:?}");
-                    let made = x.plan.get_or_init(|| compile(x.expr().ok()?).map(Box::new));
-                    let plan = made.as_deref().unwrap();
+                    let make = || compile(x.expr().ok()?).map(Box::new);
+                    let plan = (x.plan.get(make).or_else(|| x.plan.get(make)))
+                        .and_then(Option::as_deref)
+                        .unwrap();
                     match x.run(&mut ctx, |ev, _| Ok(ev.plan_test(plan, n))).unwrap() {
                         Some(b) => {
                             assert_eq!(Ok(b), walked, "{src} at {n:?}");
