@@ -425,21 +425,29 @@ impl XPath {
         &'a self,
         ctx: &mut DynamicContext<'a>,
     ) -> Result<bool, XPathError> {
+        if let Some(b) = self.planned(ctx) {
+            return Ok(b);
+        }
         let expr = self.expr()?;
-        let plan = match plans_enabled() {
-            true => {
-                (self.plan.get(|| plan::compile(expr).map(Box::new))).and_then(Option::as_deref)
-            }
-            false => None,
+        self.run(ctx, |ev, f| ev.ebv(expr, f))
+    }
+
+    /// [`XPath::evaluate_boolean`] by the expression's plan, if it has one and it answers.
+    #[inline]
+    fn planned<'a>(&'a self, ctx: &mut DynamicContext<'a>) -> Option<bool> {
+        if !plans_enabled() {
+            return None;
+        }
+        let Some(Item::Node(n)) = ctx.item else {
+            return None;
         };
-        self.run(ctx, |ev, f| {
-            if let (Some(p), Some(Item::Node(n))) = (plan, &f.item) {
-                if let Some(b) = ev.plan_test(p, *n) {
-                    return Ok(b);
-                }
-            }
-            ev.ebv(expr, f)
-        })
+        let make = || self.expr().ok().and_then(plan::compile).map(Box::new);
+        let plan = self.plan.get(make)?.as_deref()?;
+        let DynamicContext {
+            variables, scratch, ..
+        } = ctx;
+        let mut ev = Ev::top(variables, scratch, self.functions.as_deref(), self.locals);
+        ev.plan_test(plan, n)
     }
 
     /// Evaluates like `xsl:value-of`: the string values of the items joined with single spaces.

@@ -96,6 +96,8 @@ pub(crate) enum Text {
     Lit(Arc<str>),
     /// The string value of the context node (`.`, `string()`, the zero-argument forms).
     Context,
+    /// `name()` or `local-name()` (`true`) of the context node.
+    Name(bool),
     /// The string value of the one node a path selects ("" for none; several: give up).
     Value(Path),
     /// `normalize-space`, `upper-case` or `lower-case`.
@@ -320,6 +322,8 @@ fn text(e: &Expr, depth: u32) -> Option<Text> {
         Expr::Path(p) => Text::Value(path(p, depth)?),
         Expr::Memo(inner, _) => return text(inner, depth),
         Expr::Call(b, args, _) => match (b, args.as_slice()) {
+            (Builtin::Name, []) => Text::Name(false),
+            (Builtin::LocalName, []) => Text::Name(true),
             (Builtin::String | Builtin::NormalizeSpace, []) => {
                 if *b == Builtin::String {
                     Text::Context
@@ -542,6 +546,8 @@ impl<'a> Ev<'a, '_> {
     #[inline(never)]
     fn plan_text_other(&mut self, t: &'a Text, n: XNode<'a>) -> Option<Str<'a>> {
         Some(match t {
+            Text::Name(false) => n.name(),
+            Text::Name(true) => Str::Borrowed(n.local_name()),
             Text::Lit(_) | Text::Context | Text::Value(_) | Text::Apply(..) => {
                 self.plan_text(t, n)?
             }
@@ -878,6 +884,11 @@ mod tests {
         "c:Line[normalize-space(c:ID) = 'S']/c:Amount = '10.5'",
         "exists(c:Line[not(c:Sub)][c:Code = 'E'])",
         "(c:ID = 'top') or (c:ID = 'VAT' and @id = '1')",
+        "name() = 'c:Line'",
+        "not(name() = 'i:Invoice') and not(*) and not(normalize-space())",
+        "ends-with(name(), 'ID') and not(ends-with(local-name(), 'Code'))",
+        "local-name() = ('unit', 'Tax')",
+        "exists(ancestor::c:Line/c:Sub)",
         "c:Line/normalize-space(c:ID) = 'S'",
         "c:Tax/upper-case(normalize-space(c:ID)) = ('VAT', 'X')",
         "c:Line[1]/(normalize-space(upper-case(c:Code)) = 'VAT')",
@@ -990,6 +1001,14 @@ mod tests {
         c.bind_namespace("c", "urn:c");
         for (src, expected) in [
             ("//*[not(*) and not(normalize-space())]", 3),
+            (
+                "//*[not(name() = 'c:Empty') and not(*) and not(normalize-space())]",
+                2,
+            ),
+            (
+                "//*[ends-with(name(), 'ID') and not(ancestor::c:Line/c:Sub)]",
+                4,
+            ),
             ("c:Line[normalize-space(c:Code) = 'vat']", 1),
             ("c:Line[c:ID = 'S']/c:Amount", 1),
             ("c:Tax[c:ID = ('vat', 'S')]", 2),
