@@ -18,7 +18,7 @@ use super::ast::{Step, StepKind};
 use super::eval::{apply_string_fn, contains_str, ends_with, starts_with, substring_part, Ev};
 use super::functions::{self, Builtin};
 use super::regex::RegexCache;
-use super::value::{cmp_str, ArithOp, CmpOp, Item, Str, XNode};
+use super::value::{cmp_str, general_compare, ArithOp, CmpOp, Item, Str, XNode};
 use std::rc::Rc;
 
 /// A plan made at the second use of what it is for: expressions used once (most of a fresh
@@ -65,6 +65,10 @@ pub(crate) enum Test {
     TextCmp(Text, CmpOp, Box<[Arc<str>]>),
     /// `count(p)` or `string-length(s)` compared with an integer literal.
     IntCmp(Int, CmpOp, i64),
+    /// A general comparison of the values of a path's nodes (untyped: compared as numbers)
+    /// with a numeric literal (on the left when `true`), node by node in document order as the
+    /// walker does: the first true pair answers, a value that is no number is an error.
+    NumCmp(Path, CmpOp, NumLit, bool),
     Contains(Text, Text),
     StartsWith(Text, Text),
     EndsWith(Text, Text),
@@ -107,6 +111,33 @@ pub(crate) enum Text {
     Concat(Box<[Text]>),
 }
 
+/// A numeric literal.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum NumLit {
+    Integer(i64),
+    Decimal(rust_decimal::Decimal),
+    Double(f64),
+}
+
+impl NumLit {
+    fn of(e: &Expr) -> Option<NumLit> {
+        match e {
+            Expr::Literal(Literal::Integer(i)) => Some(NumLit::Integer(*i)),
+            Expr::Literal(Literal::Decimal(d)) => Some(NumLit::Decimal(*d)),
+            Expr::Literal(Literal::Double(d)) => Some(NumLit::Double(*d)),
+            _ => None,
+        }
+    }
+
+    fn item(self) -> Item<'static> {
+        match self {
+            NumLit::Integer(i) => Item::Integer(i),
+            NumLit::Decimal(d) => Item::Decimal(d),
+            NumLit::Double(d) => Item::Double(d),
+        }
+    }
+}
+
 /// An integer-valued plan.
 #[derive(Debug)]
 pub(crate) enum Int {
@@ -126,6 +157,8 @@ pub(crate) struct Path {
     required: Box<[(Arc<str>, u32)]>,
     /// Only child, attribute and self steps after the first: no node is reached twice.
     distinct: bool,
+    /// `distinct` and no reverse axis: the nodes come in document order.
+    in_order: bool,
     /// Where the walker memoizes the value of this absolute path per document, and whether
     /// the plan's node list may be stored there (no repetitions, document order).
     memo: Option<(PathMemo, bool)>,
@@ -240,13 +273,21 @@ fn comparison(op: CmpOp, a: &Expr, b: &Expr, depth: u32) -> Option<Test> {
     if let Some(lits) = string_literals(a) {
         return string_comparison(swapped(op), b, lits, depth);
     }
-    if let Expr::Literal(Literal::Integer(n)) = b {
-        return Some(Test::IntCmp(int(a, depth)?, op, *n));
+    if let (Some(x), Expr::Literal(Literal::Integer(n))) = (int(a, depth), b) {
+        return Some(Test::IntCmp(x, op, *n));
     }
-    if let Expr::Literal(Literal::Integer(n)) = a {
-        return Some(Test::IntCmp(int(b, depth)?, swapped(op), *n));
+    if let (Expr::Literal(Literal::Integer(n)), Some(x)) = (a, int(b, depth)) {
+        return Some(Test::IntCmp(x, swapped(op), *n));
     }
-    None
+    match (a, b) {
+        (Expr::Path(p), lit) | (lit, Expr::Path(p)) => {
+            let lit_left = std::ptr::eq(lit, a);
+            let p = path(p, depth)?;
+            p.in_order
+                .then_some(Test::NumCmp(p, op, NumLit::of(lit)?, lit_left))
+        }
+        _ => None,
+    }
 }
 
 fn string_comparison(op: CmpOp, x: &Expr, lits: Box<[Arc<str>]>, depth: u32) -> Option<Test> {
@@ -398,6 +439,7 @@ fn path_of(p: &PathExpr, steps: &[Step], depth: u32) -> Option<Path> {
         steps,
         required: p.required.clone(),
         distinct,
+        in_order,
         memo: memo.map(|m| (m, in_order)),
     })
 }
@@ -458,6 +500,22 @@ impl<'a> Ev<'a, '_> {
                 lits.iter().any(|l| cmp_str(*op, &s, l))
             }
             Test::IntCmp(x, op, v) => op.test(self.plan_int(x, n)?.cmp(v)),
+            Test::NumCmp(p, op, lit, lit_left) => {
+                let mut nodes = self.take_nodes();
+                let r = self.plan_nodes_or_one(p, n, &mut nodes).and_then(|()| {
+                    let lit = lit.item();
+                    for m in nodes.iter() {
+                        let v = Item::Untyped(m.string_value());
+                        let (x, y) = if *lit_left { (&lit, &v) } else { (&v, &lit) };
+                        if general_compare(*op, x, y).ok()? {
+                            return Some(true);
+                        }
+                    }
+                    Some(false)
+                });
+                self.give_nodes(nodes);
+                r?
+            }
             Test::Contains(s, t) => contains_str(&self.plan_text(s, n)?, &self.plan_text(t, n)?),
             Test::StartsWith(s, t) => starts_with(&self.plan_text(s, n)?, &self.plan_text(t, n)?),
             Test::EndsWith(s, t) => ends_with(&self.plan_text(s, n)?, &self.plan_text(t, n)?),
@@ -889,6 +947,13 @@ mod tests {
         "ends-with(name(), 'ID') and not(ends-with(local-name(), 'Code'))",
         "local-name() = ('unit', 'Tax')",
         "exists(ancestor::c:Line/c:Sub)",
+        "c:Amount > 10",
+        "c:Amount = 10.5",
+        "10 < c:Line/c:Amount",
+        "@id >= 2",
+        "c:Line/@id = 2.0e0",
+        "c:Line/c:ID > 0",
+        "0 > c:Line/c:ID",
         "c:Line/normalize-space(c:ID) = 'S'",
         "c:Tax/upper-case(normalize-space(c:ID)) = ('VAT', 'X')",
         "c:Line[1]/(normalize-space(upper-case(c:Code)) = 'VAT')",
@@ -1036,7 +1101,7 @@ mod tests {
         c.declare_variable("v");
         for src in [
             "xs:decimal(c:Amount) > 0",
-            "c:Amount > 10",
+            "c:Amount/.. > 10",
             "$v = 'x'",
             "every $x in c:ID satisfies $x = 'a'",
             "matches(c:ID, $v)",
