@@ -68,7 +68,10 @@ impl<'a> Focus<'a> {
 }
 
 const MAX_CALL_DEPTH: u32 = 256;
-const MAX_RANGE: i64 = 10_000_000;
+/// Most integers `a to b` may add to the sequence being built (which counts what it holds
+/// already: `1 to 900000, 1 to 900000` is too much), so that an expression cannot make the
+/// evaluator hold gigabytes. Rules count to a few dozen.
+const MAX_RANGE: i64 = 1_000_000;
 
 pub(crate) struct Ev<'a, 's> {
     pub vars: &'s [Sequence<'a>],
@@ -611,7 +614,8 @@ impl<'a, 's> Ev<'a, 's> {
                 let hi = self.integer_operand(b, f)?;
                 if let (Some(lo), Some(hi)) = (lo, hi) {
                     if hi >= lo {
-                        if hi.saturating_sub(lo) > MAX_RANGE {
+                        let held = i64::try_from(out.len()).unwrap_or(i64::MAX);
+                        if hi.saturating_sub(lo).saturating_add(held) >= MAX_RANGE {
                             return Err(err("FOAR0002", "range too large"));
                         }
                         out.extend((lo..=hi).map(Item::Integer));

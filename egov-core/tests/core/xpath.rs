@@ -267,6 +267,23 @@ fn quantified_for_if_ranges() {
     s("count((1, 2, 3)[position() = (1, 3)])", "2");
 }
 
+/// A sequence built from ranges holds at most a million integers: beyond, an error rather than
+/// gigabytes (a fuzzer found `5, 55 to 1111111 * /5, 55 to 1111111 * /5, …`, several ranges
+/// of five million, which held 1.5 GB).
+#[test]
+fn ranges_are_bounded_in_total() {
+    s("count(1 to 1000000)", "1000000");
+    s("count((1 to 500000, 1 to 500000))", "1000000");
+    dyn_err("count(1 to 1000001)", "FOAR0002");
+    dyn_err("count((1, 1 to 1000000))", "FOAR0002");
+    dyn_err("count((1 to 600000, 1 to 600000))", "FOAR0002");
+    dyn_err("count(for $i in 1 to 3 return 1 to 400000)", "FOAR0002");
+    let fuzzed = ".1111111\n*/.1111111\n*/5,55to\r\r\r1111111\n*/5,551111111\n\
+        */5,55to\r\r\r11216,55to\r\r\r1111111\n*/5,551115to\r\r\r1111111\n*/5,551111111\n\
+        */51111\n*/5,55to\r\r\r11213";
+    dyn_err(fuzzed, "FOAR0002");
+}
+
 #[test]
 fn casts_and_castable() {
     t("'12' castable as xs:integer");
