@@ -10,6 +10,7 @@
 //! raises the error or computes the value. Evaluation has no side effects beyond caches, so
 //! giving up half-way changes nothing. Expressions outside the shapes below get no plan.
 
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -19,7 +20,6 @@ use super::eval::{apply_string_fn, contains_str, ends_with, starts_with, substri
 use super::functions::{self, Builtin};
 use super::regex::RegexCache;
 use super::value::{cmp_str, general_compare, ArithOp, CmpOp, Item, Str, XNode};
-use std::rc::Rc;
 
 /// A plan made at the second use of what it is for: expressions used once (most of a fresh
 /// process's first validation) do not pay for making it.
@@ -240,7 +240,7 @@ fn test(e: &Expr, depth: u32) -> Option<Test> {
                 let regex = LiteralRegex {
                     cache: extra.as_ref()?.regex.clone(),
                     pattern: pattern.clone(),
-                    flags: flags.clone(),
+                    flags,
                     regex: OnceLock::new(),
                 };
                 Test::Matches(text(a, depth)?, Box::new(regex))
