@@ -329,7 +329,7 @@ pub struct XPath {
     body: Body,
     locals: usize,
     functions: Option<Arc<FunctionLibrary>>,
-    /// The test's [plan](plan) when it has one (made when first evaluated as a test).
+    /// The test's [plan](plan) when it has one (made at its second evaluation as a test).
     plan: plan::LazyPlan<Option<Box<plan::Test>>>,
 }
 

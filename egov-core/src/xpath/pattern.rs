@@ -43,7 +43,7 @@ pub(crate) struct PStep {
     pub kind: PStepKind,
     pub preds: Vec<Pred>,
     pub positional: bool,
-    /// The [plans](super::plan) of the boolean predicates, made when first needed.
+    /// The [plans](super::plan) of the boolean predicates, made at the step's second match.
     pub plans: plan::LazyPlan<Box<[Option<Test>]>>,
 }
 
@@ -498,7 +498,7 @@ fn step_matches<'a>(ev: &mut Ev<'a, '_>, step: &'a PStep, node: XNode<'a>, mode:
             .iter()
             .all(|p| shape_value(ev, &p.expr, &focus).unwrap_or(true));
     }
-    let plans = super::plans_enabled().then(|| {
+    let plans = if super::plans_enabled() && !step.preds.is_empty() {
         step.plans.get(|| {
             (step.preds.iter())
                 .map(|p| match p.kind {
@@ -507,8 +507,9 @@ fn step_matches<'a>(ev: &mut Ev<'a, '_>, step: &'a PStep, node: XNode<'a>, mode:
                 })
                 .collect()
         })
-    });
-    let plans = plans.flatten();
+    } else {
+        None
+    };
     step.preds.iter().enumerate().all(|(i, p)| {
         if p.kind == PredKind::Bool {
             let planned = plans.and_then(|ps| ps.get(i)?.as_ref());
