@@ -173,8 +173,8 @@ pub struct Document {
     namespaces: Vec<Box<str>>,
     root_element: u32,
     line_starts: OnceLock<Vec<u32>>,
-    /// Per node: 1-based position among preceding siblings of the same kind and name, built on
-    /// first use of [`Node::path`] in one linear pass.
+    /// Per node: 1-based position among preceding siblings of the same kind and name, built in
+    /// one linear pass when [`Node::path`] meets many siblings.
     sibling_indexes: OnceLock<Vec<u32>>,
 }
 
@@ -246,8 +246,35 @@ impl Document {
         src.get(range).unwrap_or_default()
     }
 
-    /// The 1-based sibling index of every node (see [`Node::sibling_index`]), computed once in a
-    /// single pass so that paths stay linear even for documents with many siblings.
+    /// The 1-based sibling index of a node (see [`Node::sibling_index`]). Paths are mostly
+    /// asked for the nodes of a few findings: counting the preceding siblings on the way is
+    /// cheaper than indexing the whole document. Past [`SIBLING_SCAN`] siblings, the index of
+    /// every node is built once in a single pass, so that paths stay linear even for documents
+    /// with many siblings and many findings.
+    pub(crate) fn sibling_index(&self, node: Node<'_>) -> u32 {
+        let at = node.id().index();
+        if let Some(all) = self.sibling_indexes.get() {
+            return all.get(at).copied().unwrap_or(1);
+        }
+        let key = self.sibling_key(node);
+        let mut n = 1;
+        let mut prev = node.prev_sibling();
+        for _ in 0..SIBLING_SCAN {
+            let Some(p) = prev else {
+                return n;
+            };
+            if self.sibling_key(p) == key {
+                n += 1;
+            }
+            prev = p.prev_sibling();
+        }
+        if prev.is_none() {
+            return n;
+        }
+        self.sibling_indexes().get(at).copied().unwrap_or(1)
+    }
+
+    /// The sibling index of every node, computed in one pass.
     fn sibling_indexes(&self) -> &[u32] {
         self.sibling_indexes.get_or_init(|| {
             let mut out = vec![1u32; self.nodes.len()];
@@ -255,24 +282,28 @@ impl Document {
             for parent in self.nodes() {
                 counts.clear();
                 for child in parent.children() {
-                    let key = match child.kind() {
-                        NodeKind::Element => (
-                            0,
-                            self.data(child.id()).map_or(0, |d| d.ns),
-                            child.local_name(),
-                        ),
-                        NodeKind::Text | NodeKind::CData => (1, 0, ""),
-                        NodeKind::Comment => (2, 0, ""),
-                        NodeKind::ProcessingInstruction => (3, 0, ""),
-                        NodeKind::Document => (4, 0, ""),
-                    };
                     if let Some(slot) = out.get_mut(child.id().index()) {
-                        *slot = counts.next(key);
+                        *slot = counts.next(self.sibling_key(child));
                     }
                 }
             }
             out
         })
+    }
+
+    /// What makes siblings count as "the same" for [`Node::sibling_index`].
+    fn sibling_key<'d>(&'d self, child: Node<'d>) -> SiblingKey<'d> {
+        match child.kind() {
+            NodeKind::Element => (
+                0,
+                self.data(child.id()).map_or(0, |d| d.ns),
+                child.local_name(),
+            ),
+            NodeKind::Text | NodeKind::CData => (1, 0, ""),
+            NodeKind::Comment => (2, 0, ""),
+            NodeKind::ProcessingInstruction => (3, 0, ""),
+            NodeKind::Document => (4, 0, ""),
+        }
     }
 
     fn namespace(&self, idx: u32) -> &str {
@@ -283,6 +314,10 @@ impl Document {
         self.nodes.get(id.index())
     }
 }
+
+/// At most this many preceding siblings are counted for one node's sibling index before
+/// [`Document::sibling_indexes`] indexes them all.
+const SIBLING_SCAN: usize = 64;
 
 /// A sibling's kind (0 element, 1 text, …), namespace index and local name.
 type SiblingKey<'d> = (u8, u32, &'d str);

@@ -445,10 +445,7 @@ impl<'d> Node<'d> {
     /// 1-based position among preceding siblings of the same kind (and, for elements, the same
     /// expanded name).
     pub fn sibling_index(&self) -> usize {
-        self.doc
-            .sibling_indexes()
-            .get(self.id.index())
-            .map_or(1, |n| *n as usize)
+        self.doc.sibling_index(*self) as usize
     }
 }
 

@@ -177,23 +177,7 @@ pub(crate) struct PathExpr {
 
 impl PathExpr {
     pub(crate) fn new(start: PathStart, steps: Vec<Step>) -> Self {
-        let mut required: Vec<(std::sync::Arc<str>, u32)> = Vec::new();
-        for s in &steps {
-            match &s.kind {
-                StepKind::Axis(axis, test) => {
-                    if let NodeTest::Name(_, local, id, _) = test {
-                        if !axis.is_attribute() && !required.iter().any(|(_, i)| i == id) {
-                            required.push((local.clone(), *id));
-                        }
-                    }
-                }
-                StepKind::Expr(_) => break,
-            }
-            if !s.preds.is_empty() {
-                break;
-            }
-        }
-        required.reverse();
+        let required = required_names(&steps);
         let n = steps.len();
         let simple = matches!(start, PathStart::Context | PathStart::Root)
             && n > 0
@@ -212,7 +196,7 @@ impl PathExpr {
         let mut p = PathExpr {
             start,
             steps: steps.into_boxed_slice(),
-            required: required.into_boxed_slice(),
+            required,
             simple,
             memo: None,
             prefix_memo: Box::default(),
@@ -225,6 +209,36 @@ impl PathExpr {
                 .all(|s| s.preds.is_empty() && matches!(s.kind, StepKind::Axis(..)));
         p
     }
+}
+
+/// The element name tests a path cannot do without (see [`PathExpr::required`]), last step
+/// first, each once; allocated at its exact size (decoding a rule set makes thousands).
+fn required_names(steps: &[Step]) -> Box<[(std::sync::Arc<str>, u32)]> {
+    // the leading steps: up to the first expression step, through the first with predicates
+    let end = (steps.iter())
+        .position(|s| matches!(s.kind, StepKind::Expr(_)))
+        .unwrap_or(steps.len());
+    let end = (steps.iter().take(end))
+        .position(|s| !s.preds.is_empty())
+        .map_or(end, |p| p + 1);
+    let names = || {
+        steps.iter().take(end).filter_map(|s| match &s.kind {
+            StepKind::Axis(axis, NodeTest::Name(_, local, id, _)) if !axis.is_attribute() => {
+                Some((local, *id))
+            }
+            _ => None,
+        })
+    };
+    let first = |i: usize, id: u32| !names().take(i).any(|(_, j)| j == id);
+    let distinct = || {
+        (names().enumerate())
+            .filter(move |(i, (_, id))| first(*i, *id))
+            .map(|(_, name)| name)
+    };
+    let mut out = Vec::with_capacity(distinct().count());
+    out.extend(distinct().map(|(local, id)| (local.clone(), id)));
+    out.reverse();
+    out.into_boxed_slice()
 }
 
 /// Occurrence indicators.
@@ -603,7 +617,12 @@ impl Expr {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 mod tests {
     use super::*;
 
@@ -624,5 +643,26 @@ mod tests {
             assert_eq!(got, expected);
         }
         assert!(list.set.get().is_some());
+    }
+
+    #[test]
+    fn required_names_are_the_leading_name_tests_last_first_once_each() {
+        let ctx = crate::xpath::StaticContext::new();
+        let cases = [
+            ("a/b/a/c", &["c", "b", "a"][..]),
+            ("a/@x/b[1]/c", &["b", "a"][..]),
+            ("a/b/normalize-space(.)/c", &["b", "a"][..]),
+            ("//a/*/b", &["b", "a"][..]),
+            ("@x", &[][..]),
+        ];
+        for (src, want) in cases {
+            let x = crate::xpath::XPath::compile(src, &ctx).unwrap();
+            let Ok(Expr::Path(p)) = x.expr() else {
+                panic!("{src}: not a path");
+            };
+            let got: Vec<&str> = p.required.iter().map(|(l, _)| &**l).collect();
+            assert_eq!(got, want, "{src}");
+            assert_eq!(p.required.len(), want.len());
+        }
     }
 }

@@ -24,6 +24,7 @@
 //! # Ok::<(), egov_core::Error>(())
 //! ```
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -847,7 +848,7 @@ impl<'a> CompiledReader<'a> {
             return Err(bad("expression block longer than the expression".into()));
         }
         Ok(XPath {
-            source: source.into(),
+            source: Cow::Owned(source.to_owned()),
             body: Body::Ready(expr),
             locals,
             functions: ctx.functions_arc(),
@@ -1318,8 +1319,13 @@ impl CompiledReader<'static> {
     /// A compiled expression from `'static` bytes (embedded data), decoded when it is first
     /// evaluated: what is needed before that — the variables it reads, whether it is
     /// context-free, its absence guard — is stored beside the tree. A tree that turns out not
-    /// to decode makes its evaluations fail with the dynamic error `EGOV0001`.
-    pub fn xpath_lazy(&mut self, source: &str, ctx: &StaticContext) -> Result<XPath, Error> {
+    /// to decode makes its evaluations fail with the dynamic error `EGOV0001`. `source` is the
+    /// expression's text (kept as given: a `&'static str` is not copied).
+    pub fn xpath_lazy(
+        &mut self,
+        source: impl Into<Cow<'static, str>>,
+        ctx: &StaticContext,
+    ) -> Result<XPath, Error> {
         let (locals, analysis) = self.analysis(ctx)?;
         let block = self.block()?;
         Ok(XPath {
@@ -1460,7 +1466,7 @@ mod tests {
             let leaked: &'static [u8] = Box::leak(bytes.clone().into_boxed_slice());
             let lazy = CompiledReader::new(leaked)
                 .unwrap()
-                .xpath_lazy(src, &ctx)
+                .xpath_lazy(*src, &ctx)
                 .unwrap();
             assert!(lazy.lazy_analysis().is_some());
             assert_eq!(lazy.referenced_variables(), compiled.referenced_variables());

@@ -47,6 +47,7 @@ mod regex;
 mod value;
 mod xslt;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 pub use compiled::{CompiledBlock, CompiledReader, CompiledWriter, COMPILED_FORMAT_VERSION};
@@ -325,7 +326,8 @@ impl<'a> DynamicContext<'a> {
 /// A compiled XPath expression. `Send + Sync`; compile once, evaluate many times.
 #[derive(Debug)]
 pub struct XPath {
-    source: Box<str>,
+    /// Borrowed when read from embedded compiled forms (see [`CompiledReader::xpath_lazy`]).
+    source: Cow<'static, str>,
     body: Body,
     locals: usize,
     functions: Option<Arc<FunctionLibrary>>,
@@ -347,7 +349,7 @@ impl XPath {
         let mut p = Parser::new(expression, ctx, ctx.function_sigs(), &[], 0)?;
         let expr = p.parse_all()?;
         Ok(XPath {
-            source: expression.into(),
+            source: Cow::Owned(expression.to_owned()),
             body: Body::Ready(expr),
             locals: p.max_slot,
             functions: ctx.functions_arc(),

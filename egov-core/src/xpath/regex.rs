@@ -1,8 +1,10 @@
 //! XPath regular expressions (the XML Schema dialect plus `^`/`$`, reluctant quantifiers and
-//! flags `s m i x q`), compiled lazily and cached per call site. The translation to the `regex`
-//! crate is shared with XSD patterns: [`crate::xsd::regex::translate_xpath`].
+//! flags `s m i x q`), compiled lazily, cached per call site and shared by the call sites of a
+//! process (see [`shared`]). The translation to the `regex` crate is shared with XSD patterns:
+//! [`crate::xsd::regex::translate_xpath`].
 
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use regex::Regex;
 
@@ -69,27 +71,7 @@ impl RegexCache {
         {
             return Ok((e.regex.clone(), e.matches_empty));
         }
-        let translated = translate_xpath(pattern, flags).map_err(|m| {
-            err(
-                if m.contains("FORX0001") {
-                    "FORX0001"
-                } else {
-                    "FORX0002"
-                },
-                format!("invalid regular expression {pattern:?}: {m}"),
-            )
-        })?;
-        let regex = regex::RegexBuilder::new(&translated)
-            .size_limit(4 << 20)
-            .build()
-            .map_err(|e| {
-                err(
-                    "FORX0002",
-                    format!("invalid regular expression {pattern:?}: {e}"),
-                )
-            })?;
-        let regex = Arc::new(regex);
-        let matches_empty = regex.is_match("");
+        let (regex, matches_empty) = shared(pattern, flags)?;
         if entries.len() >= 16 {
             entries.remove(0);
         }
@@ -100,5 +82,74 @@ impl RegexCache {
             matches_empty,
         });
         Ok((regex, matches_empty))
+    }
+}
+
+/// At most this many patterns are kept process-wide (beyond, each call site keeps its own).
+const MAX_SHARED: usize = 512;
+
+type Shared = Mutex<HashMap<(Box<str>, Box<str>), (Arc<Regex>, bool)>>;
+
+/// The compiled regex of a pattern, shared by all call sites of the process: rule sets repeat
+/// the same patterns at many call sites (`replace(…, '([ \n\r\t\s])', '')`), and building
+/// one costs far more than a validation's use of it.
+fn shared(pattern: &str, flags: &str) -> R<(Arc<Regex>, bool)> {
+    static SHARED: OnceLock<Shared> = OnceLock::new();
+    let table = SHARED.get_or_init(Shared::default);
+    let key = (Box::from(pattern), Box::from(flags));
+    if let Some(hit) = table.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(hit.clone());
+    }
+    // built outside the lock: another thread may build the same pattern meanwhile (same result)
+    let built = build(pattern, flags)?;
+    let mut table = table.lock().unwrap_or_else(|e| e.into_inner());
+    if table.len() < MAX_SHARED {
+        table.entry(key).or_insert_with(|| built.clone());
+    }
+    Ok(built)
+}
+
+fn build(pattern: &str, flags: &str) -> R<(Arc<Regex>, bool)> {
+    let translated = translate_xpath(pattern, flags).map_err(|m| {
+        err(
+            if m.contains("FORX0001") {
+                "FORX0001"
+            } else {
+                "FORX0002"
+            },
+            format!("invalid regular expression {pattern:?}: {m}"),
+        )
+    })?;
+    let regex = regex::RegexBuilder::new(&translated)
+        .size_limit(4 << 20)
+        .build()
+        .map_err(|e| {
+            err(
+                "FORX0002",
+                format!("invalid regular expression {pattern:?}: {e}"),
+            )
+        })?;
+    let matches_empty = regex.is_match("");
+    Ok((Arc::new(regex), matches_empty))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn call_sites_share_compiled_patterns() {
+        let (a, b) = (RegexCache::default(), RegexCache::default());
+        let (ra, empty) = a.get_with_empty("x([0-9]+)y", "").unwrap();
+        let (rb, _) = b.get_with_empty("x([0-9]+)y", "").unwrap();
+        assert!(Arc::ptr_eq(&ra, &rb));
+        assert!(!empty);
+        // flags are part of the key; invalid patterns are errors at every site
+        let (ri, _) = b.get_with_empty("x([0-9]+)y", "i").unwrap();
+        assert!(!Arc::ptr_eq(&ra, &ri));
+        assert!(ri.is_match("X12Y"));
+        assert!(a.get_with_empty("x(", "").is_err());
+        assert!(b.get_with_empty("x(", "").is_err());
     }
 }

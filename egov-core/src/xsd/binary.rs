@@ -529,7 +529,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<SchemaSet, Error> {
                     variety,
                     builtin,
                     ws,
-                    facets: Facets {
+                    facets: Box::new(Facets {
                         length,
                         min_length,
                         max_length,
@@ -541,7 +541,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<SchemaSet, Error> {
                         max_exclusive: r.opt_s()?,
                         total_digits: r.opt_n()?,
                         fraction_digits: r.opt_n()?,
-                    },
+                    }),
                 })
             }
             1 => {

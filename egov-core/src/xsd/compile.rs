@@ -437,12 +437,12 @@ impl<'l> Compiler<'l> {
             let (variety, facets) = match b.list_item() {
                 Some(item) => (
                     Variety::List(TypeId::builtin(item)),
-                    Facets {
+                    Box::new(Facets {
                         min_length: Some(1),
                         ..Facets::default()
-                    },
+                    }),
                 ),
-                None => (Variety::Atomic, Facets::default()),
+                None => (Variety::Atomic, Box::default()),
             };
             let base = if b == Builtin::AnySimpleType {
                 TypeId::ANY_TYPE
@@ -852,7 +852,7 @@ impl<'l> Compiler<'l> {
                     variety: Variety::List(item),
                     builtin: Builtin::AnySimpleType,
                     ws: Ws::Collapse,
-                    facets: Facets::default(),
+                    facets: Box::default(),
                 })
             }
             _ => {
@@ -882,7 +882,7 @@ impl<'l> Compiler<'l> {
                     variety: Variety::Union(members),
                     builtin: Builtin::AnySimpleType,
                     ws: Ws::Collapse,
-                    facets: Facets::default(),
+                    facets: Box::default(),
                 })
             }
         }

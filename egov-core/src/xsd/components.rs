@@ -102,7 +102,9 @@ pub(crate) struct SimpleType {
     /// For atomic types: the built-in type whose lexical rules apply.
     pub(crate) builtin: Builtin,
     pub(crate) ws: Ws,
-    pub(crate) facets: Facets,
+    /// Boxed: most type definitions are complex or have no facets of their own, and a type
+    /// definition is as large as its largest variant.
+    pub(crate) facets: Box<Facets>,
 }
 
 /// Content type of a complex type.

@@ -357,3 +357,27 @@ fn paths_count_siblings_of_the_same_name_among_many_names() {
     }
     assert_eq!(seen, 60);
 }
+
+#[test]
+fn paths_agree_whether_siblings_are_counted_or_indexed() {
+    // a few siblings are counted per path; a node with many is looked up in the index of all
+    // nodes: asking in document order (counting first) and in reverse order (the index first)
+    // must give the same paths
+    let mut xml = String::from(r#"<r xmlns:a="urn:a" xmlns:b="urn:b">"#);
+    for i in 0..90 {
+        xml.push_str(&format!(
+            "<a:x>{i}</a:x><b:x/><x><y/>t<!--c--><y/><?p?></x>"
+        ));
+    }
+    xml.push_str("</r>");
+    let first = parse(&xml);
+    let second = parse(&xml);
+    let forward: Vec<String> = first.nodes().skip(1).map(|n| n.path()).collect();
+    let nodes: Vec<_> = second.nodes().skip(1).collect();
+    let mut backward: Vec<String> = nodes.iter().rev().map(|n| n.path()).collect();
+    backward.reverse();
+    assert_eq!(forward, backward);
+    assert!(forward.contains(&"/r/a:x[90]/text()[1]".to_string()));
+    assert!(forward.contains(&"/r/x[90]/comment()[1]".to_string()));
+    assert!(forward.contains(&"/r/x[3]/y[2]".to_string()));
+}

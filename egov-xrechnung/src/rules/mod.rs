@@ -453,7 +453,7 @@ impl Schema {
     ) -> Result<Compiled, String> {
         let c = self.build_rule(rule, |s, ctx, src, lets| {
             // the tree is decoded when first evaluated (most are never, in a given process)
-            let xpath = r.xpath_lazy(src, ctx).map_err(|e| e.to_string())?;
+            let xpath = r.xpath_lazy(src.clone(), ctx).map_err(|e| e.to_string())?;
             Ok(s.expr(xpath, lets))
         })?;
         if !r.at_end() {
@@ -467,7 +467,7 @@ impl Schema {
     fn build_rule(
         &self,
         rule: &Rule,
-        mut expr: impl FnMut(&Self, &StaticContext, &str, usize) -> Result<Expr, String>,
+        mut expr: impl FnMut(&Self, &StaticContext, &Cow<'static, str>, usize) -> Result<Expr, String>,
     ) -> Result<Compiled, String> {
         // the schema's context, extended by the rule's variables (cloned only if there are any)
         let mut owned: Option<StaticContext> = None;
