@@ -4,6 +4,11 @@
 
 use std::path::PathBuf;
 
+/// The benchmarks measure with the allocator of the shipped binaries (the CLI and the C ABI
+/// library), which every benchmark binary gets by linking this crate.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The sample invoice of the CLI demo (5 KB, two lines).
 pub const SAMPLE_INVOICE: &str = include_str!("../../egov-cli/samples/invoice-ubl.xml");
 

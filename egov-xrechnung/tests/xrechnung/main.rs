@@ -6,6 +6,11 @@
     clippy::indexing_slicing
 )]
 
+/// The probes (`rules::cold_start_probe`, `rules::timing_probe`) measure with the allocator of
+/// the shipped binaries.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cii;
 mod common;
 mod convert;
