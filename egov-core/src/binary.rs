@@ -95,7 +95,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An unsigned LEB128 varint (one- and two-byte forms inline).
-    #[inline]
+    #[inline(always)]
     pub fn u(&mut self) -> Result<u32, Error> {
         if let Some(&byte) = self.b.get(self.p) {
             if byte < 0x80 {
@@ -128,6 +128,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A count, bounded by the remaining input (every element takes at least one byte).
+    #[inline(always)]
     pub fn count(&mut self) -> Result<usize, Error> {
         let n = self.u()? as usize;
         if n > self.b.len().saturating_sub(self.p) {
@@ -137,7 +138,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An index below `bound`.
-    #[inline]
+    #[inline(always)]
     pub fn idx(&mut self, bound: u32, what: &str) -> Result<u32, Error> {
         let v = self.u()?;
         if v >= bound {
@@ -153,6 +154,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A flag (0 or 1).
+    #[inline(always)]
     pub fn b(&mut self) -> Result<bool, Error> {
         match self.b.get(self.p) {
             Some(0) => {
@@ -179,6 +181,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An optional index below `bound`.
+    #[inline(always)]
     pub fn opt_idx(&mut self, bound: u32, what: &str) -> Result<Option<u32>, Error> {
         match self.u()? {
             0 => Ok(None),
@@ -188,6 +191,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An optional integer.
+    #[inline(always)]
     pub fn opt_u(&mut self) -> Result<Option<u32>, Error> {
         Ok(self.u()?.checked_sub(1))
     }

@@ -795,6 +795,7 @@ impl<'a> CompiledReader<'a> {
     }
 
     /// The index of a string in the table.
+    #[inline(always)]
     fn ti(&mut self) -> Result<usize, Error> {
         let i = self.r.u()? as usize;
         if i >= self.table.strings.len() {
@@ -804,12 +805,14 @@ impl<'a> CompiledReader<'a> {
     }
 
     /// A string from the table.
+    #[inline(always)]
     fn ts(&mut self) -> Result<&'a str, Error> {
         let i = self.ti()?;
         Ok(self.table.strings.get(i).copied().unwrap_or_default())
     }
 
     /// A name from the table with its interned id (interned once per table).
+    #[inline(always)]
     fn name(&mut self) -> Result<(usize, u32), Error> {
         let i = self.ti()?;
         let s = self.table.strings.get(i).copied().unwrap_or_default();
@@ -828,6 +831,7 @@ impl<'a> CompiledReader<'a> {
     }
 
     /// The string at `i` of the table as a shared string (made once per table).
+    #[inline(always)]
     fn shared(&self, i: usize) -> Arc<str> {
         let s = self.table.strings.get(i).copied().unwrap_or_default();
         match self.table.shared.get(i) {
