@@ -2360,9 +2360,11 @@ impl<'a, 's> Ev<'a, 's> {
         } else {
             Str::Borrowed("")
         };
+        let is_literal = |i: usize| matches!(args.get(i), Some(Expr::Literal(Literal::String(_))));
+        let literal = is_literal(1) && (args.len() <= fi || is_literal(fi));
         match rc {
-            Some(rc) => rc.regex.get_with_empty(&pattern, &flags),
-            None => RegexCache::default().get_with_empty(&pattern, &flags),
+            Some(rc) => rc.regex.get_with_empty(&pattern, &flags, literal),
+            None => RegexCache::default().get_with_empty(&pattern, &flags, literal),
         }
     }
 

@@ -56,14 +56,21 @@ impl RegexCache {
         Ok(RegexCache::default())
     }
 
-    /// The compiled regex for `pattern` with `flags`.
-    #[allow(dead_code)]
+    /// The compiled regex for the literal `pattern` with `flags`.
     pub(crate) fn get(&self, pattern: &str, flags: &str) -> R<Arc<Regex>> {
-        self.get_with_empty(pattern, flags).map(|(r, _)| r)
+        self.get_with_empty(pattern, flags, true).map(|(r, _)| r)
     }
 
-    /// The compiled regex and whether it matches the empty string.
-    pub(crate) fn get_with_empty(&self, pattern: &str, flags: &str) -> R<(Arc<Regex>, bool)> {
+    /// The compiled regex and whether it matches the empty string. `literal`: the pattern and
+    /// flags are literals of the expression, and the compiled regex is shared with the other
+    /// call sites of the process (see [`shared`]); patterns computed when evaluating (from a
+    /// document, say) stay with this call site, so that input cannot fill the shared table.
+    pub(crate) fn get_with_empty(
+        &self,
+        pattern: &str,
+        flags: &str,
+        literal: bool,
+    ) -> R<(Arc<Regex>, bool)> {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(e) = entries
             .iter()
@@ -71,7 +78,11 @@ impl RegexCache {
         {
             return Ok((e.regex.clone(), e.matches_empty));
         }
-        let (regex, matches_empty) = shared(pattern, flags)?;
+        let (regex, matches_empty) = if literal {
+            shared(pattern, flags)?
+        } else {
+            build(pattern, flags)?
+        };
         if entries.len() >= 16 {
             entries.remove(0);
         }
@@ -90,9 +101,9 @@ const MAX_SHARED: usize = 512;
 
 type Shared = Mutex<HashMap<(Box<str>, Box<str>), (Arc<Regex>, bool)>>;
 
-/// The compiled regex of a pattern, shared by all call sites of the process: rule sets repeat
-/// the same patterns at many call sites (`replace(…, '([ \n\r\t\s])', '')`), and building
-/// one costs far more than a validation's use of it.
+/// The compiled regex of a literal pattern, shared by all call sites of the process: rule sets
+/// repeat the same patterns at many call sites (`replace(…, '([ \n\r\t\s])', '')`), and
+/// building one costs far more than a validation's use of it.
 fn shared(pattern: &str, flags: &str) -> R<(Arc<Regex>, bool)> {
     static SHARED: OnceLock<Shared> = OnceLock::new();
     let table = SHARED.get_or_init(Shared::default);
@@ -141,15 +152,20 @@ mod tests {
     #[test]
     fn call_sites_share_compiled_patterns() {
         let (a, b) = (RegexCache::default(), RegexCache::default());
-        let (ra, empty) = a.get_with_empty("x([0-9]+)y", "").unwrap();
-        let (rb, _) = b.get_with_empty("x([0-9]+)y", "").unwrap();
+        let (ra, empty) = a.get_with_empty("x([0-9]+)y", "", true).unwrap();
+        let (rb, _) = b.get_with_empty("x([0-9]+)y", "", true).unwrap();
         assert!(Arc::ptr_eq(&ra, &rb));
         assert!(!empty);
         // flags are part of the key; invalid patterns are errors at every site
-        let (ri, _) = b.get_with_empty("x([0-9]+)y", "i").unwrap();
+        let (ri, _) = b.get_with_empty("x([0-9]+)y", "i", true).unwrap();
         assert!(!Arc::ptr_eq(&ra, &ri));
         assert!(ri.is_match("X12Y"));
-        assert!(a.get_with_empty("x(", "").is_err());
-        assert!(b.get_with_empty("x(", "").is_err());
+        assert!(a.get_with_empty("x(", "", true).is_err());
+        assert!(b.get_with_empty("x(", "", true).is_err());
+        // patterns computed at run time are not shared
+        let c = RegexCache::default();
+        let (rc, _) = c.get_with_empty("x([0-9]+)y", "", false).unwrap();
+        assert!(!Arc::ptr_eq(&ra, &rc));
+        assert!(rc.is_match("x12y"));
     }
 }
