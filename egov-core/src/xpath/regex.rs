@@ -1,7 +1,7 @@
 //! XPath regular expressions (the XML Schema dialect plus `^`/`$`, reluctant quantifiers and
-//! flags `s m i x q`), compiled lazily, cached per call site and shared by the call sites of a
-//! process (see [`shared`]). The translation to the `regex` crate is shared with XSD patterns:
-//! [`crate::xsd::regex::translate_xpath`].
+//! flags `s m i x q`), compiled lazily and cached per call site; literal patterns are also
+//! shared by the call sites of a process (see [`shared`]). The translation to the `regex` crate
+//! is shared with XSD patterns: [`crate::xsd::regex::translate_xpath`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
