@@ -1,11 +1,12 @@
 //! Fuzzes the XPath engine: compiling and evaluating arbitrary expressions (and XSLT patterns)
 //! over a small fixed document must never panic — static errors and dynamic errors are values —
 //! and a test's or a pattern predicate's plan must answer as the tree walker does (with and
-//! without the document index).
+//! without the document index); where the expression's absence guard holds for the document, it
+//! must evaluate to true.
 #![no_main]
 
 use egov_core::xml::Document;
-use egov_core::xpath::{DynamicContext, Item, Pattern, StaticContext, XNode, XPath};
+use egov_core::xpath::{DynamicContext, Item, NamePresence, Pattern, StaticContext, XNode, XPath};
 use libfuzzer_sys::fuzz_target;
 
 const DOC: &str = r#"<i:Invoice xmlns:i="urn:i" xmlns:c="urn:c" c:v="1">
@@ -36,7 +37,14 @@ fuzz_target!(|data: &[u8]| {
         let mut indexed = DynamicContext::for_document(&doc);
         indexed.index_document(&doc);
         indexed.set_variable(slot, vec![Item::String("EUR".into())]);
+        let guard = x
+            .absence_guard()
+            .filter(|g| g.holds(&NamePresence::of(&indexed)));
         for n in doc.nodes().filter(|n| n.is_element()).take(4) {
+            if guard.is_some() {
+                indexed.set_context_node(XNode::Node(n));
+                assert_eq!(x.evaluate_boolean(&mut indexed), Ok(true), "{x:?}");
+            }
             dynamic.set_context_node(XNode::Node(n));
             same_without_plans(&x, &mut dynamic);
             indexed.set_context_node(XNode::Node(n));

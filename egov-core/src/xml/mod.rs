@@ -219,6 +219,31 @@ impl Document {
         &self.text
     }
 
+    /// The distinct local names of the document's attributes, in no particular order
+    /// (namespace declarations are not attributes).
+    pub(crate) fn attribute_local_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        let mut seen: std::collections::HashSet<&str, crate::hash::FxBuild> = Default::default();
+        // the same few names repeat (`currencyID`, `schemeID`, `unitCode`): a small cache by
+        // length and first byte settles most without hashing
+        let mut recent = [""; 32];
+        for a in &self.attrs {
+            let local = self.str(a.local);
+            let first = local.as_bytes().first().copied().unwrap_or(0);
+            let slot = (local.len() ^ usize::from(first).wrapping_mul(7)) % recent.len();
+            if let Some(r) = recent.get_mut(slot) {
+                if *r == local {
+                    continue;
+                }
+                *r = local;
+            }
+            if seen.insert(local) {
+                names.push(local);
+            }
+        }
+        names
+    }
+
     /// Position (line/column) of a byte offset into [`Document::source`].
     pub fn position_of(&self, offset: usize) -> Position {
         let starts = self.line_starts.get_or_init(|| line_starts(&self.text));

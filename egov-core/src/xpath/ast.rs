@@ -211,18 +211,25 @@ impl PathExpr {
     }
 }
 
-/// The element name tests a path cannot do without (see [`PathExpr::required`]), last step
-/// first, each once; allocated at its exact size (decoding a rule set makes thousands).
-fn required_names(steps: &[Step]) -> Box<[(std::sync::Arc<str>, u32)]> {
-    // the leading steps: up to the first expression step, through the first with predicates
+/// The leading steps of a path, whose name tests it cannot do without: up to the first
+/// expression step, through the first with predicates (no step before them can raise an
+/// error).
+pub(crate) fn leading_steps(steps: &[Step]) -> &[Step] {
     let end = (steps.iter())
         .position(|s| matches!(s.kind, StepKind::Expr(_)))
         .unwrap_or(steps.len());
     let end = (steps.iter().take(end))
         .position(|s| !s.preds.is_empty())
         .map_or(end, |p| p + 1);
+    steps.get(..end).unwrap_or(steps)
+}
+
+/// The element name tests a path cannot do without (see [`PathExpr::required`]), last step
+/// first, each once; allocated at its exact size (decoding a rule set makes thousands).
+fn required_names(steps: &[Step]) -> Box<[(std::sync::Arc<str>, u32)]> {
+    let leading = leading_steps(steps);
     let names = || {
-        steps.iter().take(end).filter_map(|s| match &s.kind {
+        leading.iter().filter_map(|s| match &s.kind {
             StepKind::Axis(axis, NodeTest::Name(_, local, id, _)) if !axis.is_attribute() => {
                 Some((local, *id))
             }

@@ -1,12 +1,13 @@
 //! Absence guards (see [`AbsenceGuard`]).
 
-use super::ast::{Expr, Literal, PathStart};
+use super::ast::{leading_steps, Expr, Literal, NodeTest, PathStart, StepKind};
 use super::functions::Builtin;
 use super::index;
 use super::value::CmpOp;
 use super::{DynamicContext, XPath};
 
-/// Which element local names (of those used in compiled expressions) occur in one document.
+/// Which element and attribute local names (of those used in compiled expressions) occur in
+/// one document.
 #[derive(Debug, Clone, Default)]
 pub struct NamePresence {
     /// Bit per interned local-name id.
@@ -27,7 +28,13 @@ impl NamePresence {
                 ..NamePresence::default()
             };
         };
-        let (ids, known) = index::interned_locals(ix.local_names());
+        let attributes: Vec<String> = (ix.attribute_local_names().into_iter())
+            .map(index::attribute_key)
+            .collect();
+        let names = ix
+            .local_names()
+            .chain(attributes.iter().map(String::as_str));
+        let (ids, known) = index::interned_locals(names);
         let mut bits = vec![0u64; (known as usize).div_ceil(64)];
         for id in ids {
             if let Some(w) = bits.get_mut(id as usize / 64) {
@@ -41,7 +48,8 @@ impl NamePresence {
         }
     }
 
-    /// True when no element of the document has the local name with this interned id.
+    /// True when no element of the document has the local name with this interned id (or, for
+    /// an id from `index::intern_attribute`, no attribute).
     #[inline]
     fn absent(&self, id: u32) -> bool {
         if self.unknown || id >= self.known {
@@ -53,12 +61,12 @@ impl NamePresence {
     }
 }
 
-/// An absence guard: a condition on which element names occur in a document under which a boolean
-/// expression is true without evaluating it.
+/// An absence guard: a condition on which element and attribute names occur in a document under
+/// which a boolean expression is true without evaluating it.
 ///
-/// Rule sets are full of tests like `not(cac:InvoicePeriod/cbc:StartTime)` (the UBL-CR and
-/// CII-SR restrictions of EN 16931 are hundreds of them) that are true because the names they
-/// ask for never occur. Deciding that from a bit per name is cheaper than evaluating, and it
+/// Rule sets are full of tests like `not(cac:InvoicePeriod/cbc:StartTime)` or
+/// `not(//@unitCodeListID)` (the UBL-CR, CII-SR and CII-DT restrictions of EN 16931 are
+/// hundreds of them) that are true because the names they ask for never occur. Deciding that from a bit per name is cheaper than evaluating, and it
 /// does not touch the compiled expression at all (for a rule set walked once per document,
 /// mostly cold in the cache).
 ///
@@ -277,18 +285,24 @@ fn collect(e: &Expr, terms: &mut Vec<u32>) -> Option<()> {
 }
 
 /// The term "P is empty" for a path from the context item or root: one of its required names
-/// is absent.
+/// is absent (the element names of its leading steps, and the attribute name of a leading
+/// attribute step: `not(@schemeName)`, `not(//@unitCodeListID)`).
 fn path_term(e: &Expr, terms: &mut Vec<u32>) -> Option<()> {
     let Expr::Path(p) = strip(e) else {
         return None;
     };
-    if !matches!(p.start, PathStart::Context | PathStart::Root) || p.required.is_empty() {
+    if !matches!(p.start, PathStart::Context | PathStart::Root) {
         return None;
     }
-    let ids: Vec<u32> = p
-        .required
+    let attributes = leading_steps(&p.steps)
         .iter()
-        .map(|(_, id)| *id)
+        .filter_map(|s| match &s.kind {
+            StepKind::Axis(axis, NodeTest::Name(_, local, _, _)) if axis.is_attribute() => {
+                Some(index::intern_attribute(local))
+            }
+            _ => None,
+        });
+    let ids: Vec<u32> = (attributes.chain(p.required.iter().map(|(_, id)| *id)))
         .filter(|id| *id != 0)
         .collect();
     if ids.is_empty() {

@@ -47,6 +47,17 @@ pub(crate) fn intern_local(local: &str) -> u32 {
     intern(&NAMES, local)
 }
 
+/// Process-wide id of an attribute local name, for absence guards: interned as `@local` among
+/// the element names (no element name starts with `@`).
+pub(crate) fn intern_attribute(local: &str) -> u32 {
+    intern(&NAMES, &attribute_key(local))
+}
+
+/// The key an attribute local name is interned under (see [`intern_attribute`]).
+pub(crate) fn attribute_key(local: &str) -> String {
+    format!("@{local}")
+}
+
 /// The local name or namespace an id was interned from (a linear search: for writing compiled
 /// forms).
 pub(crate) fn interned_name(id: u32) -> Option<String> {
@@ -324,6 +335,15 @@ impl<'a> DocIndex<'a> {
             m
         });
         map.get(local).map_or(&[], Vec::as_slice)
+    }
+
+    /// The distinct local names of the document's attributes (namespace declarations are not
+    /// attributes).
+    pub(crate) fn attribute_local_names(&self) -> Vec<&'a str> {
+        match &self.attributes {
+            Some(map) => map.keys().copied().collect(),
+            None => self.doc.attribute_local_names(),
+        }
     }
 
     /// The distinct local names of the document's elements.

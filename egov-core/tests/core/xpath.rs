@@ -590,6 +590,16 @@ fn absence_guards_only_hold_where_the_expression_is_true() {
         ("xs:decimal('x') = 1 or not(c:Nope)", false),
         ("not(c:Line[xs:decimal(c:Qty) > 0]/c:Nope)", true),
         ("not($x/c:Nope)", false),
+        // attributes: the attribute name of a leading attribute step
+        ("not(@nope)", true),
+        ("not(//@nope)", true),
+        ("empty(//@currency)", true),
+        ("not(c:Line/@currency)", true),
+        ("not(//c:Amount/@currency)", true),
+        ("not(c:Line[@id = 1]/@currency)", true),
+        ("not(c:Line/@c:nope)", true),
+        ("not(@*)", false),
+        ("not(c:Line/@id[. = 1]/..)", true),
     ];
     let docs = [
         doc(),
@@ -598,6 +608,9 @@ fn absence_guards_only_hold_where_the_expression_is_true() {
             br#"<inv:Invoice xmlns:inv="urn:inv" xmlns:c="urn:c"><c:Nope/><c:Other/></inv:Invoice>"#,
         )
         .unwrap(),
+        // element names that are attribute names elsewhere, and the other way round
+        Document::parse_default(br#"<r nope="1" xmlns:c="urn:c"><currency/><c:Line id="x"/></r>"#)
+            .unwrap(),
     ];
     let mut sc2 = sc.clone();
     sc2.declare_variable("x");
@@ -616,6 +629,20 @@ fn absence_guards_only_hold_where_the_expression_is_true() {
             }
         }
     }
+    // attribute names are told apart from element names
+    let holds = |src: &str, d: &Document| {
+        let g = XPath::compile(src, &sc).unwrap().absence_guard().unwrap();
+        let mut dc = DynamicContext::for_document(d);
+        dc.index_document(d);
+        g.holds(&NamePresence::of(&dc))
+    };
+    let (full, other) = (&docs[0], &docs[3]);
+    assert!(holds("not(//@nope)", full));
+    assert!(!holds("not(//@nope)", other));
+    assert!(!holds("not(//@currency)", full));
+    assert!(holds("not(//@currency)", other));
+    assert!(!holds("not(c:Line/@id)", other));
+    assert!(holds("not(c:Line/@currency)", other));
     // without an index nothing is known to be absent
     let x = XPath::compile("not(c:Nope)", &sc).unwrap();
     let g = x.absence_guard().unwrap();

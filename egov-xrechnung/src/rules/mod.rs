@@ -158,8 +158,8 @@ struct CompiledAssert {
 }
 
 /// True when a run restricted to `layers` evaluates a test (`def`, with absence guard `guard`)
-/// on a document with the element names in `presence`: its layer is admitted and its guard does
-/// not hold.
+/// on a document with the element and attribute names in `presence`: its layer is admitted and
+/// its guard does not hold.
 fn evaluated(
     def: &AssertDef,
     guard: GuardTerms<'_>,
@@ -641,7 +641,7 @@ impl Schema {
 struct PerDocument<'a> {
     /// The document's shapes and this schema's index among those they were computed for.
     shapes: Option<(&'a DocShapes<'a>, usize)>,
-    /// The element names that occur (for absence guards).
+    /// The element and attribute names that occur (for absence guards).
     presence: &'a NamePresence,
 }
 
