@@ -1452,6 +1452,11 @@ impl<'a, 's> Ev<'a, 's> {
             (true, false) => (b, a, true),
             _ => return Ok(None),
         };
+        if let (Some(i), Expr::Literal(Literal::Integer(j))) = (self.int_operand(x), lit) {
+            // an integer variable against an integer literal (`$cp > 64`)
+            let (l, r) = if lit_left { (*j, i) } else { (i, *j) };
+            return Ok(Some(op.test(l.cmp(&r))));
+        }
         if !Self::single_atom_shape(x) {
             return Ok(None);
         }
@@ -1607,6 +1612,12 @@ impl<'a, 's> Ev<'a, 's> {
         b: &'a Expr,
         f: &Focus<'a>,
     ) -> R<Option<Item<'a>>> {
+        // integers in variables and literals (`$cp - 55` over codepoints, check digits)
+        if let (Some(x), Some(y)) = (self.int_operand(a), self.int_operand(b)) {
+            if let Some(r) = int_arith(op, x, y) {
+                return Ok(Some(Item::Integer(r)));
+            }
+        }
         let Some(x) = self.arith_operand(a, f)? else {
             return Ok(None);
         };
@@ -1614,6 +1625,20 @@ impl<'a, 's> Ev<'a, 's> {
             return Ok(None);
         };
         Ok(Some(arith(op, &x, &y)?))
+    }
+
+    /// The value of an integer literal or of a variable bound to one `xs:integer` (neither can
+    /// raise an error or be empty); None for anything else.
+    #[inline]
+    fn int_operand(&self, e: &Expr) -> Option<i64> {
+        match e {
+            Expr::Literal(Literal::Integer(i)) => Some(*i),
+            Expr::Var(v) => match self.var_items(*v) {
+                [Item::Integer(i)] => Some(*i),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// A constructor function (`xs:decimal(…)`): its argument cast to `ty`.

@@ -1179,16 +1179,10 @@ pub(crate) fn arith<'a>(op: ArithOp, a: &Item<'a>, b: &Item<'a>) -> R<Item<'a>> 
     }
     if level == 0 && op != ArithOp::Div {
         if let (Item::Integer(x), Item::Integer(y)) = (a, b) {
-            let r = match op {
-                ArithOp::Add => x.checked_add(*y),
-                ArithOp::Sub => x.checked_sub(*y),
-                ArithOp::Mul => x.checked_mul(*y),
-                ArithOp::IDiv | ArithOp::Mod if *y == 0 => return Err(div_by_zero()),
-                ArithOp::IDiv => x.checked_div(*y),
-                ArithOp::Mod => x.checked_rem(*y),
-                ArithOp::Div => None,
-            };
-            if let Some(r) = r {
+            if *y == 0 && matches!(op, ArithOp::IDiv | ArithOp::Mod) {
+                return Err(div_by_zero());
+            }
+            if let Some(r) = int_arith(op, *x, *y) {
                 return Ok(Item::Integer(r));
             }
         }
@@ -1219,6 +1213,20 @@ pub(crate) fn arith<'a>(op: ArithOp, a: &Item<'a>, b: &Item<'a>) -> R<Item<'a>> 
         }
     }
     big_arith(op, a, b, false)
+}
+
+/// `x op y` of two `xs:integer`s that is an `xs:integer` within `i64`; `None` when it is not
+/// (division, overflow, `idiv`/`mod` by zero: see [`arith`]).
+#[inline]
+pub(crate) fn int_arith(op: ArithOp, x: i64, y: i64) -> Option<i64> {
+    match op {
+        ArithOp::Add => x.checked_add(y),
+        ArithOp::Sub => x.checked_sub(y),
+        ArithOp::Mul => x.checked_mul(y),
+        ArithOp::IDiv => x.checked_div(y),
+        ArithOp::Mod => x.checked_rem(y),
+        ArithOp::Div => None,
+    }
 }
 
 /// Exact decimal arithmetic in `i128`; `Ok(None)` when it does not fit (→ big).
