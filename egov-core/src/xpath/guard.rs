@@ -66,9 +66,9 @@ impl NamePresence {
 ///
 /// Rule sets are full of tests like `not(cac:InvoicePeriod/cbc:StartTime)` or
 /// `not(//@unitCodeListID)` (the UBL-CR, CII-SR and CII-DT restrictions of EN 16931 are
-/// hundreds of them) that are true because the names they ask for never occur. Deciding that from a bit per name is cheaper than evaluating, and it
-/// does not touch the compiled expression at all (for a rule set walked once per document,
-/// mostly cold in the cache).
+/// hundreds of them) that are true because the names they ask for never occur. Deciding that
+/// from a bit per name is cheaper than evaluating, and it does not touch the compiled
+/// expression at all (for a rule set walked once per document, mostly cold in the cache).
 ///
 /// A guard is only derived where skipping the evaluation cannot change the outcome, errors
 /// included: the names come from the leading steps of a path up to the first predicate or
