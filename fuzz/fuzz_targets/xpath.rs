@@ -2,7 +2,8 @@
 //! over a small fixed document must never panic — static errors and dynamic errors are values —
 //! and a test's or a pattern predicate's plan must answer as the tree walker does (with and
 //! without the document index); where the expression's absence guard holds for the document, it
-//! must evaluate to true.
+//! must evaluate to true (the document has codes and repeated children for the guards on values
+//! and repetitions).
 #![no_main]
 
 use egov_core::xml::Document;
@@ -14,6 +15,8 @@ const DOC: &str = r#"<i:Invoice xmlns:i="urn:i" xmlns:c="urn:c" c:v="1">
   <c:Line n="1"><c:Amount cur="EUR">10.10</c:Amount><c:Qty>3</c:Qty></c:Line>
   <c:Line n="2"><c:Amount cur="USD">-0.5e1</c:Amount><c:Qty>abc</c:Qty></c:Line>
   <!-- c --><?pi data?><c:Empty/>
+  <c:Cat><c:ID> S </c:ID><c:Scheme><c:ID>VAT</c:ID></c:Scheme></c:Cat>
+  <c:Cat><c:ID>Z</c:ID><c:ID>E</c:ID><c:Scheme><c:ID>vat</c:ID><c:ID>x</c:ID></c:Scheme></c:Cat>
 </i:Invoice>"#;
 
 fuzz_target!(|data: &[u8]| {

@@ -34,7 +34,7 @@ use rust_decimal::Decimal;
 
 use super::ast::*;
 use super::functions::Builtin;
-use super::guard::AbsenceGuard;
+use super::guard::{fact, intern_fact, AbsenceGuard, Fact, FACT_BIT};
 use super::index::{intern_local, intern_path, interned_name, path_key};
 use super::parser::FnSig;
 use super::pattern::{PPath, PStep, PStepKind, Pattern, Sep};
@@ -45,9 +45,26 @@ use crate::binary::{Reader, Writer};
 use crate::hash::Fnv;
 use crate::Error;
 
+/// A guard literal as it is written (see [`CompiledWriter::guard`]): its tag and strings.
+fn literal_key(l: u32) -> (u32, String, String) {
+    if l & FACT_BIT == 0 {
+        return (0, interned_name(l).unwrap_or_default(), String::new());
+    }
+    match fact(l & !FACT_BIT) {
+        Some(Fact::Value {
+            name,
+            normalized,
+            value,
+        }) => (1 + u32::from(!normalized), name.into(), value.into()),
+        Some(Fact::Repeat { parent, child }) => (3, parent.into(), child.into()),
+        // (never: the id comes from the table)
+        None => (3, String::new(), String::new()),
+    }
+}
+
 /// Bumped whenever the layout or the meaning of the compiled form changes; a reader of another
 /// version refuses the bytes (callers then compile from the text).
-pub const COMPILED_FORMAT_VERSION: u32 = 3;
+pub const COMPILED_FORMAT_VERSION: u32 = 4;
 
 /// Nesting deeper than this is refused when reading (the compiler's own limit is lower).
 const MAX_DEPTH: usize = 256;
@@ -216,17 +233,33 @@ impl CompiledWriter {
         Ok(())
     }
 
+    /// A guard's terms: their number of words, then per term its number of literals and each
+    /// literal — a name (tag 0, the name) or a fact (tag 1 or 2 for a value fact with or without
+    /// normalization, 3 for a repetition, then its two strings). Literals and terms are written
+    /// in the order of these keys, not of the process's ids, so that the bytes do not depend on
+    /// what was interned first.
     fn guard(&mut self, g: &AbsenceGuard) {
         let terms = g.raw_terms();
-        self.w.n(terms.len());
+        let mut keyed: Vec<Vec<(u32, String, String)>> = Vec::new();
         let mut rest = terms;
         while let Some((&len, tail)) = rest.split_first() {
-            let (names, next) = tail.split_at(tail.len().min(len as usize));
-            self.w.n(names.len());
-            for id in names {
-                self.ts(&interned_name(*id).unwrap_or_default());
-            }
+            let (literals, next) = tail.split_at(tail.len().min(len as usize));
+            let mut term: Vec<_> = literals.iter().map(|l| literal_key(*l)).collect();
+            term.sort();
+            keyed.push(term);
             rest = next;
+        }
+        keyed.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+        self.w.n(terms.len());
+        for term in keyed {
+            self.w.n(term.len());
+            for (tag, a, b) in term {
+                self.w.u(tag);
+                self.ts(&a);
+                if tag != 0 {
+                    self.ts(&b);
+                }
+            }
         }
     }
 
@@ -887,18 +920,55 @@ impl<'a> CompiledReader<'a> {
 
     fn guard(&mut self) -> Result<AbsenceGuard, Error> {
         let n = self.r.count()?;
-        let mut terms = Vec::with_capacity(n);
-        while terms.len() < n {
+        let (mut words, mut clauses) = (0, Vec::new());
+        let mut complete = true;
+        while words < n {
             let len = self.r.count()?;
-            terms.push(len as u32);
+            let mut term = Vec::with_capacity(len);
             for _ in 0..len {
-                terms.push(self.name()?.1);
+                match self.literal()? {
+                    Some(l) => term.push(l),
+                    None => complete = false,
+                }
             }
+            words += 1 + len;
+            clauses.push(term);
         }
-        if terms.len() != n {
+        if words != n {
             return Err(bad("absence guard longer than stated".into()));
         }
-        Ok(AbsenceGuard::from_terms(terms))
+        // a name or fact beyond the tables: no guard (the expression is evaluated); the terms
+        // in this process's canonical order
+        match AbsenceGuard::from_clauses(clauses).filter(|_| complete) {
+            Some(g) => Ok(g),
+            None => Ok(AbsenceGuard::from_terms(Vec::new())),
+        }
+    }
+
+    /// A literal of a guard (see [`CompiledWriter::guard`]); None when its name or fact could
+    /// not be interned (the tables are full).
+    fn literal(&mut self) -> Result<Option<u32>, Error> {
+        let tag = self.r.u()?;
+        if tag == 0 {
+            let id = self.name()?.1;
+            return Ok((id != 0 && id & FACT_BIT == 0).then_some(id));
+        }
+        let (a, b) = (self.ts()?, self.ts()?);
+        let f = match tag {
+            1 | 2 => Fact::Value {
+                name: a.into(),
+                normalized: tag == 1,
+                value: b.into(),
+            },
+            3 => Fact::Repeat {
+                parent: a.into(),
+                child: b.into(),
+            },
+            _ => return Err(bad(format!("guard literal kind {tag}"))),
+        };
+        Ok(intern_fact(f)
+            .filter(|id| id & FACT_BIT == 0)
+            .map(|id| id | FACT_BIT))
     }
 
     /// A compiled match pattern (see [`CompiledReader::xpath`]).
@@ -1422,6 +1492,8 @@ mod tests {
         "count(//processing-instruction('pi')) + count(//comment()) + count(//text()) + count(/descendant-or-self::node()/@*)",
         "//c:Line/ancestor::*[1]/following-sibling::* | //c:Note/preceding-sibling::c:Line/following::c:Note | //*:Amount/parent::c:Line/self::c:Line/preceding::c:ID",
         "u:twice(count(//c:Line))",
+        // an absence guard on names, code values and repetitions
+        "not(//c:Line[normalize-space(c:Code) = 'QQ']/c:Code[. = 'QQ']) and count(//c:Line[c:Code = ('X', 'Y')]) = 0",
     ];
 
     fn context() -> StaticContext {

@@ -359,15 +359,30 @@ impl<'a> DocIndex<'a> {
             .filter(|v| *v != u32::MAX)
     }
 
+    /// The index of the list of elements with this local name (see [`Kid::name`]); None when
+    /// there are none.
+    pub(crate) fn list_of(&self, local: &str) -> Option<u32> {
+        self.by_local.get(local).copied()
+    }
+
+    /// Elements with this local name, in document order (without an interned id).
+    pub(crate) fn elements_named(&self, local: &str) -> &[Entry<'a>] {
+        self.list_of(local).map_or(EMPTY, |i| self.list(i))
+    }
+
+    /// The elements of list `i`, in document order.
+    #[inline]
+    fn list(&self, i: u32) -> &[Entry<'a>] {
+        let from = self.list_start.get(i as usize).copied().unwrap_or(0) as usize;
+        let to = self.list_start.get(i as usize + 1).copied().unwrap_or(0) as usize;
+        self.entries.get(from..to).unwrap_or(EMPTY)
+    }
+
     /// Elements with this local name (interned id `id`), in document order.
     #[inline]
     pub(crate) fn named(&mut self, id: u32, local: &str) -> &[Entry<'a>] {
         match self.list_index(id, local) {
-            Some(i) => {
-                let from = self.list_start.get(i as usize).copied().unwrap_or(0) as usize;
-                let to = self.list_start.get(i as usize + 1).copied().unwrap_or(0) as usize;
-                self.entries.get(from..to).unwrap_or(EMPTY)
-            }
+            Some(i) => self.list(i),
             None => EMPTY,
         }
     }

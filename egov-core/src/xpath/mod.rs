@@ -51,7 +51,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 pub use compiled::{CompiledBlock, CompiledReader, CompiledWriter, COMPILED_FORMAT_VERSION};
-pub use guard::{AbsenceGuard, AbsenceGuards, GuardTerms, NamePresence};
+pub use guard::{use_guards, AbsenceGuard, AbsenceGuards, GuardTerms, NamePresence};
 pub use pattern::{MatchKey, Pattern};
 pub use value::{AtomicType, Item, Str, XDate, XNode};
 pub use xslt::{FunctionLibrary, XSLT_NAMESPACE};

@@ -650,6 +650,138 @@ fn absence_guards_only_hold_where_the_expression_is_true() {
     assert_eq!(g.terms(), 1);
 }
 
+/// Guards on code values and repetitions: the VAT-category shapes of EN 16931
+/// (`not(//c:Cat[c:Scheme/normalize-space(upper-case(c:ID)) = 'VAT']/c:ID[normalize-space(.) =
+/// 'AE'])`) hold where the code does not occur — and not where a predicate would raise an error
+/// (a `c:Scheme` with two `c:ID`) or the code occurs.
+#[test]
+fn value_guards_only_hold_where_the_expression_is_true() {
+    let sc = ctx();
+    let vat = "c:Scheme/normalize-space(upper-case(c:ID)) = 'VAT'";
+    let p = |cat: &str, code: &str| format!("//c:{cat}[{vat}]/c:ID[normalize-space(.) = '{code}']");
+    let br_ae_01 = format!(
+        "((exists({}) or exists({})) and (count(c:Sub/c:Cat[{vat}]/c:ID[normalize-space(.) = 'AE']) = 1)) or (not({}) and not({}))",
+        p("Cat", "AE"), p("Line/c:Cat", "AE"), p("Cat", "AE"), p("Line/c:Cat", "AE")
+    );
+    let exprs: Vec<(String, bool)> = [
+        (br_ae_01.as_str(), true),
+        ("not(//c:Cat[normalize-space(c:ID) = 'AE'])", true),
+        ("not(//c:Cat/c:ID = 'B' or //c:Line/c:Cat/c:ID = 'B')", true),
+        ("(not(//c:Code != 'IT') and //c:Cat/c:ID = 'B') or not(//c:Cat/c:ID = 'B')", true),
+        ("count(//c:Cat[c:ID = 'E']) = 0 and count(//c:Line/c:Cat[c:ID = 'E']) = 0", true),
+        ("(count(//c:Cat[normalize-space(c:ID) = 'L']) + count(//c:Line[c:Cat/c:ID = 'L'])) = 0", true),
+        ("count(//c:Cat[normalize-space(c:ID) = 'L']) + count(//c:Cat[c:ID = 'L']) > 0 or true()", false),
+        ("not(//c:Cat[c:ID = ('30', '58')])", true),
+        ("not(//c:Cat[normalize-space(c:ID) = ''])", true),
+        ("not(//c:Cat[c:ID = 'S'][xs:decimal(c:Rate) > 0])", true),
+        ("not(//c:Cat[xs:decimal(c:Rate) > 0][c:ID = 'AE'])", true),
+        ("every $c in //c:Cat[string(c:ID) = 'AE'] satisfies $c/c:Rate = 0", true),
+        ("not(//c:Cat/c:ID[. = 'AE'])", true),
+        ("not(//c:Cat[c:Scheme/c:ID = 'VAT'])", true),
+        ("not(//c:ID[normalize-space() = 'AE'])", true),
+        ("not(//c:Cat[upper-case(c:ID) = 'AE'])", true),
+        ("not(//c:Cat[c:ID eq 'AE'])", true),
+        ("not(//c:Cat[c:Rate = 20])", true),
+        ("not(//c:Cat[c:ID = 'AE'][1])", true),
+        ("exists(//c:Cat[c:ID = 'AE'])", false),
+    ]
+    .into_iter()
+    .map(|(e, g)| (e.to_string(), g))
+    .collect();
+    let cat = |id: &str, scheme: &str| {
+        format!("<c:Cat><c:ID>{id}</c:ID><c:Rate>19</c:Rate><c:Scheme>{scheme}</c:Scheme></c:Cat>")
+    };
+    let vat_id = "<c:ID> vat </c:ID>";
+    let docs: Vec<String> = vec![
+        // category S only
+        format!(
+            "<c:Sub>{}</c:Sub><c:Line>{}</c:Line><c:Code>IT</c:Code>",
+            cat("S", vat_id),
+            cat("S", vat_id)
+        ),
+        // AE on a line
+        format!(
+            "<c:Sub>{}</c:Sub><c:Line>{}</c:Line>",
+            cat("S", vat_id),
+            cat(" AE ", vat_id)
+        ),
+        // AE everywhere, and B
+        format!(
+            "<c:Sub>{}</c:Sub><c:Line>{}</c:Line><c:Cat><c:ID>B</c:ID></c:Cat>",
+            cat("AE", vat_id),
+            cat("AE", vat_id)
+        ),
+        // a scheme with two ids: upper-case(c:ID) raises XPTY0004
+        format!(
+            "<c:Sub>{}</c:Sub>",
+            cat("S", "<c:ID>VAT</c:ID><c:ID>x</c:ID>")
+        ),
+        // a category with two ids, none of them the code
+        "<c:Cat><c:ID>S</c:ID><c:ID>Z</c:ID><c:Rate>x</c:Rate></c:Cat>".to_string(),
+        // an empty id, and a rate that is no number
+        "<c:Cat><c:ID/><c:Rate>x</c:Rate></c:Cat><c:Cat><c:ID>30</c:ID></c:Cat>".to_string(),
+        // the code in a c:ID elsewhere, and an element with complex content
+        "<c:Line><c:ID>AE</c:ID></c:Line><c:Cat><c:ID>A<c:x>E</c:x></c:ID></c:Cat>".to_string(),
+    ];
+    let docs: Vec<Document> = docs
+        .iter()
+        .map(|body| {
+            let xml =
+                format!(r#"<inv:Invoice xmlns:inv="urn:inv" xmlns:c="urn:c">{body}</inv:Invoice>"#);
+            Document::parse_default(xml.as_bytes()).unwrap()
+        })
+        .collect();
+    let mut held = vec![0; exprs.len()];
+    for (i, (src, has_guard)) in exprs.iter().enumerate() {
+        let x = XPath::compile(src, &sc).unwrap();
+        let guard = x.absence_guard();
+        assert_eq!(guard.is_some(), *has_guard, "{src}");
+        let Some(guard) = guard else { continue };
+        for d in &docs {
+            let mut dc = DynamicContext::for_document(d);
+            dc.index_document(d);
+            if !guard.holds(&NamePresence::of(&dc)) {
+                continue;
+            }
+            held[i] += 1;
+            for n in d.nodes().filter(|n| n.is_element()) {
+                dc.set_context_node(XNode::Node(n));
+                assert_eq!(x.evaluate_boolean(&mut dc), Ok(true), "{src}");
+            }
+        }
+    }
+    // the guards are not vacuous: BR-AE-01's holds on the invoices without AE and with one
+    // id per scheme, not on the one whose scheme has two ids
+    let holds_on = |src: &str| -> Vec<bool> {
+        let g = XPath::compile(src, &sc).unwrap().absence_guard().unwrap();
+        (docs.iter())
+            .map(|d| {
+                let mut dc = DynamicContext::for_document(d);
+                dc.index_document(d);
+                g.holds(&NamePresence::of(&dc))
+            })
+            .collect()
+    };
+    assert_eq!(
+        holds_on(&br_ae_01),
+        [true, false, false, false, true, true, true]
+    );
+    assert_eq!(
+        holds_on("not(//c:Cat[normalize-space(c:ID) = 'AE'])"),
+        [true, false, false, true, false, true, false]
+    );
+    assert_eq!(
+        holds_on("not(//c:Cat/c:ID = 'B' or //c:Line/c:Cat/c:ID = 'B')"),
+        [true, true, false, true, true, true, true]
+    );
+    assert!(held.iter().filter(|n| **n > 0).count() >= 13, "{held:?}");
+    // and a run with guards switched off evaluates (the switch is process-wide)
+    egov_core::xpath::use_guards(false);
+    let off = holds_on("not(//c:Cat[c:ID = 'AE'])");
+    egov_core::xpath::use_guards(true);
+    assert_eq!(off, [false; 7]);
+}
+
 #[test]
 fn integer_variables_in_arithmetic_and_comparisons() {
     // the shortcut for integers in variables and literals gives what the general path gives

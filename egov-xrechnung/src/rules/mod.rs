@@ -20,7 +20,8 @@
 //!   only evaluates the contexts whose predicates read content;
 //! - a fired rule evaluates its `let`s lazily (when an assertion reads them) and every assertion
 //!   — except those an [`AbsenceGuard`](egov_core::xpath::AbsenceGuard) shows true because the
-//!   element names they ask for do not occur in the document; a false test is a [`Finding`] with the message's `<value-of>` parts
+//!   element names or code values they ask for do not occur in the document (decided once per
+//!   run and test); a false test is a [`Finding`] with the message's `<value-of>` parts
 //!   evaluated;
 //! - a dynamic XPath error stops the schema: [`ProcessingError`] (KoSIT reports
 //!   `SCHEMATRON-PROCESSING-ERROR` and rejects).
@@ -172,7 +173,7 @@ fn evaluated(
 struct Compiled {
     lets: Vec<Expr>,
     asserts: Vec<CompiledAssert>,
-    /// Per test: when the names in it are absent, the test is true (see
+    /// Per test: when the names or code values in it are absent, the test is true (see
     /// [`AbsenceGuard`](egov_core::xpath::AbsenceGuard));
     /// only for tests that read no variables (reading one can raise the variable's error).
     /// One block for the rule, since every test's guard is checked whenever the rule fires.
@@ -205,6 +206,9 @@ struct Rule {
     /// The rule's variables and tests in compiled form (see [`compiled`]), if shipped.
     precompiled: Option<CompiledBlock<'static>>,
     compiled: OnceLock<Result<Compiled, String>>,
+    /// The number of the rule's first test among the schema's tests (see
+    /// [`Runner::evaluates`]).
+    first_assert: usize,
 }
 
 #[derive(Default)]
@@ -230,6 +234,8 @@ pub struct Schema {
     context_globals: Vec<usize>,
     patterns: Vec<Cow<'static, str>>,
     rules: Vec<Rule>,
+    /// The number of tests of all rules.
+    asserts: usize,
     index: NameIndex,
 }
 
@@ -347,6 +353,11 @@ impl Schema {
     }
 
     fn index_rules(&mut self) {
+        self.asserts = 0;
+        for r in &mut self.rules {
+            r.first_assert = self.asserts;
+            self.asserts += r.asserts.len();
+        }
         let mut idx = NameIndex::default();
         let mut named_el: Vec<(String, u32)> = Vec::new();
         let mut named_at: Vec<(String, u32)> = Vec::new();
@@ -658,6 +669,10 @@ struct Runner<'a, 'c> {
     lets_done: Vec<bool>,
     /// The node the dynamic context's context item is known to be (None: unknown).
     ctx_at: Option<XNode<'a>>,
+    /// Per test of the schema (see [`Rule::first_assert`]): whether this run evaluates it —
+    /// its layer and its guard depend on the run and the document only (0: not known yet,
+    /// 1: evaluated, 2: skipped).
+    evaluates: Vec<u8>,
 }
 
 impl<'a, 'c> Runner<'a, 'c> {
@@ -678,6 +693,24 @@ impl<'a, 'c> Runner<'a, 'c> {
             fired: vec![u32::MAX; schema.patterns.len()],
             lets_done: Vec::new(),
             ctx_at: None,
+            evaluates: vec![0; schema.asserts],
+        }
+    }
+
+    /// Whether this run evaluates test `i` of `rule` (see [`evaluated`]), decided once per run.
+    #[inline]
+    fn evaluates(&mut self, rule: &Rule, i: usize, def: &AssertDef, guard: GuardTerms<'_>) -> bool {
+        let slot = self.evaluates.get_mut(rule.first_assert + i);
+        match slot.as_deref() {
+            Some(1) => true,
+            Some(2) => false,
+            _ => {
+                let yes = evaluated(def, guard, self.layers, self.per_doc.presence);
+                if let Some(s) = slot {
+                    *s = if yes { 1 } else { 2 };
+                }
+                yes
+            }
         }
     }
 
@@ -955,8 +988,8 @@ impl<'a, 'c> Runner<'a, 'c> {
         })?;
         self.lets_done.clear();
         self.lets_done.resize(c.lets.len(), false);
-        for (a, (ca, guard)) in rule.asserts.iter().zip(c.tests()) {
-            if !evaluated(a, guard, self.layers, self.per_doc.presence) {
+        for (i, (a, (ca, guard))) in rule.asserts.iter().zip(c.tests()).enumerate() {
+            if !self.evaluates(rule, i, a, guard) {
                 continue;
             }
             self.prepare(c, &ca.test, rule, &a.id, node)?;
@@ -1173,6 +1206,7 @@ impl RuleSet {
                     asserts: std::mem::take(asserts),
                     precompiled: None,
                     compiled: OnceLock::new(),
+                    first_assert: 0,
                 });
             }
             Ok(())
@@ -1238,6 +1272,7 @@ impl RuleSet {
                             context_globals: Vec::new(),
                             patterns: Vec::new(),
                             rules: Vec::new(),
+                            asserts: 0,
                             index: NameIndex::default(),
                         });
                     }

@@ -742,13 +742,13 @@ fn first_run_on_two_threads_finds_what_later_runs_find() {
     assert!(n >= 80, "{n} testsuite invoices");
 }
 
-/// The plans egov-core makes of common tests answer exactly as its tree walker: every file of
-/// the test data (incl. the vendors' invoices in `blind/` and the mutants, which raise
-/// processing errors) gets the identical report — findings, messages, locations — with and
-/// without them.
+/// The plans egov-core makes of common tests answer exactly as its tree walker, and the tests
+/// its absence guards skip are true: every file of the test data (incl. the vendors' invoices
+/// in `blind/` and the mutants, which raise processing errors) gets the identical report —
+/// findings, messages, locations — with and without them.
 #[test]
-fn plans_change_no_report() {
-    let Some(shared) = shared_dir("rules::plans_change_no_report") else {
+fn plans_and_guards_change_no_report() {
+    let Some(shared) = shared_dir("rules::plans_and_guards_change_no_report") else {
         return;
     };
     let files = crate::common::xml_files(&shared.join("testdata/xrechnung"));
@@ -757,15 +757,24 @@ fn plans_change_no_report() {
     let with: Vec<_> = bytes.iter().map(|b| validator.validate(b)).collect();
     // (process-wide: tests running meanwhile get the same results the slower way)
     egov_core::xpath::use_plans(false);
-    let without: Vec<_> = bytes.iter().map(|b| validator.validate(b)).collect();
+    let without_plans: Vec<_> = bytes.iter().map(|b| validator.validate(b)).collect();
     egov_core::xpath::use_plans(true);
+    egov_core::xpath::use_guards(false);
+    let without_guards: Vec<_> = bytes.iter().map(|b| validator.validate(b)).collect();
+    egov_core::xpath::use_guards(true);
     let mut same = 0;
-    for ((p, a), b) in files.iter().zip(&with).zip(&without) {
-        assert_eq!(a, b, "{}", p.display());
+    for (((p, a), b), c) in files
+        .iter()
+        .zip(&with)
+        .zip(&without_plans)
+        .zip(&without_guards)
+    {
+        assert_eq!(a, b, "plans: {}", p.display());
+        assert_eq!(a, c, "guards: {}", p.display());
         same += 1;
     }
     eprintln!(
-        "plans: {same}/{} reports identical with and without",
+        "plans and guards: {same}/{} reports identical with and without",
         files.len()
     );
     assert!(same >= 1200, "{same} files");
