@@ -697,8 +697,8 @@ fn ebv(e: &Expr, focus: Focus<'_>) -> Ebv {
     }
 }
 
-/// `count(P) op n` (also a sum of counts, `count(P) + count(Q) > 0`): true or false, as
-/// `0 op n` is, when the paths are empty.
+/// `count(P) op n` (also a sum or difference of counts, `count(P) + count(Q) > 0`): true or
+/// false, as `0 op n` is, when the paths are empty.
 fn count_comparison(op: CmpOp, a: &Expr, b: &Expr) -> Option<Ebv> {
     let Expr::Literal(Literal::Integer(n)) = strip(b) else {
         return None;
@@ -720,14 +720,15 @@ fn count_comparison(op: CmpOp, a: &Expr, b: &Expr) -> Option<Ebv> {
     Some(Ebv { ok, t, f })
 }
 
-/// `count(P)` or a sum of such: (raises no error, is zero if no error).
+/// `count(P)` or a sum or difference of such: (raises no error, is zero if no error).
 fn count_sum(e: &Expr) -> Option<(Cond, Cond)> {
     match strip(e) {
         Expr::Call(Builtin::Count, args, _) if args.len() == 1 => {
             let s = sequence(args.first()?)?;
             Some((s.ok, s.empty))
         }
-        Expr::Arith(ArithOp::Add, a, b) => {
+        // 0 + 0 and 0 - 0 are 0 (counts: no overflow)
+        Expr::Arith(ArithOp::Add | ArithOp::Sub, a, b) => {
             let (a_ok, a_zero) = count_sum(a)?;
             let (b_ok, b_zero) = count_sum(b)?;
             Some((and(a_ok, b_ok), and(a_zero, b_zero)))

@@ -683,6 +683,7 @@ fn value_guards_only_hold_where_the_expression_is_true() {
         ("not(//c:Cat[c:ID eq 'AE'])", true),
         ("not(//c:Cat[c:Rate = 20])", true),
         ("not(//c:Cat[c:ID = 'AE'][1])", true),
+        ("count(//@code) - count(//c:Cat/@code) <= 0", true),
         ("exists(//c:Cat[c:ID = 'AE'])", false),
     ]
     .into_iter()
