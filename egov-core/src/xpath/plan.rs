@@ -468,13 +468,31 @@ impl<'a> Ev<'a, '_> {
     /// The value of a test at context node `n`; `None`: ask the tree walker.
     ///
     /// (A small function: it recurses through the connectives, the work is in the callees.)
-    pub(crate) fn plan_test(&mut self, t: &'a Test, n: XNode<'a>) -> Option<bool> {
-        match t {
-            Test::And(a, b) => Some(self.plan_test(a, n)? && self.plan_test(b, n)?),
-            Test::Or(a, b) => Some(self.plan_test(a, n)? || self.plan_test(b, n)?),
-            Test::Not(a) => Some(!self.plan_test(a, n)?),
-            Test::Exists(p) => self.plan_exists(p, n),
-            _ => self.plan_leaf(t, n),
+    pub(crate) fn plan_test(&mut self, mut t: &'a Test, n: XNode<'a>) -> Option<bool> {
+        // negations and the right operands of `and`/`or` in a loop (one call per left
+        // operand): the answer is `neg` XOR the value of `t`
+        let mut neg = false;
+        loop {
+            match t {
+                Test::And(a, b) => {
+                    if !self.plan_test(a, n)? {
+                        return Some(neg);
+                    }
+                    t = b;
+                }
+                Test::Or(a, b) => {
+                    if self.plan_test(a, n)? {
+                        return Some(!neg);
+                    }
+                    t = b;
+                }
+                Test::Not(a) => {
+                    neg = !neg;
+                    t = a;
+                }
+                Test::Exists(p) => return self.plan_exists(p, n).map(|b| b != neg),
+                _ => return self.plan_leaf(t, n).map(|b| b != neg),
+            }
         }
     }
 
