@@ -1,7 +1,8 @@
 //! Fuzzes the XPath engine: compiling and evaluating arbitrary expressions (and XSLT patterns)
 //! over a small fixed document must never panic — static errors and dynamic errors are values —
 //! and a test's or a pattern predicate's plan must answer as the tree walker does (with and
-//! without the document index); where the expression's absence guard holds for the document, it
+//! without the document index), and a pattern answers for a node whose shape it matches as it
+//! does when matched whole; where the expression's absence guard holds for the document, it
 //! must evaluate to true (the document has codes and repeated children for the guards on values
 //! and repetitions).
 #![no_main]
@@ -65,6 +66,10 @@ fuzz_target!(|data: &[u8]| {
         let mut dynamic = DynamicContext::new();
         for n in doc.nodes() {
             let with = p.matches(XNode::Node(n), &mut dynamic);
+            if p.matches_shape(XNode::Node(n), &mut dynamic) {
+                let given = p.matches_given_shape(XNode::Node(n), &mut dynamic);
+                assert_eq!(with, given, "{p:?}");
+            }
             egov_core::xpath::use_plans(false);
             let without = p.matches(XNode::Node(n), &mut dynamic);
             egov_core::xpath::use_plans(true);

@@ -286,6 +286,37 @@ impl Pattern {
         self.alts.iter().any(|a| match_path(&mut ev, a, node, mode))
     }
 
+    /// [`Pattern::matches`] for a node whose shape is known to match (see
+    /// [`Pattern::matches_shape`]): for a pattern of one path whose predicates are all on its
+    /// last step and not positional (`//*[not(*)]`, `/*/cac:TaxTotal/cac:TaxCategory[…]`), the
+    /// shape has decided the names and kinds on the path, and only those predicates are
+    /// evaluated.
+    pub fn matches_given_shape<'a>(
+        &'a self,
+        node: XNode<'a>,
+        ctx: &mut DynamicContext<'a>,
+    ) -> bool {
+        let Some(last) = self.tail_predicates() else {
+            return self.matches(node, ctx);
+        };
+        let DynamicContext {
+            variables, scratch, ..
+        } = ctx;
+        let mut ev = Ev::top(variables, scratch, self.functions.as_deref(), self.locals);
+        preds_hold(&mut ev, last, node)
+    }
+
+    /// The last step, for a pattern of one path of plain steps whose predicates are all on
+    /// that step and not positional (see [`Pattern::matches_given_shape`]).
+    fn tail_predicates(&self) -> Option<&PStep> {
+        let [alt] = self.alts.as_slice() else {
+            return None;
+        };
+        let (last, init) = alt.steps.split_last()?;
+        let plain = |s: &PStep| matches!(s.kind, PStepKind::Test(..)) && !s.positional;
+        (plain(last) && init.iter().all(|s| plain(s) && s.preds.is_empty())).then_some(last)
+    }
+
     /// [`Pattern::matches`] for a tree node.
     pub fn matches_node<'a>(
         &'a self,
@@ -491,13 +522,19 @@ fn step_matches<'a>(ev: &mut Ev<'a, '_>, step: &'a PStep, node: XNode<'a>, mode:
             }
         }
     }
-    let focus = Focus::node(node, 1, 1);
     if mode == Mode::Shape {
+        let focus = Focus::node(node, 1, 1);
         return step
             .preds
             .iter()
             .all(|p| shape_value(ev, &p.expr, &focus).unwrap_or(true));
     }
+    preds_hold(ev, step, node)
+}
+
+/// The (non-positional) predicates of a step hold for `node`.
+fn preds_hold<'a>(ev: &mut Ev<'a, '_>, step: &'a PStep, node: XNode<'a>) -> bool {
+    let focus = Focus::node(node, 1, 1);
     let plans = if super::plans_enabled() && !step.preds.is_empty() {
         step.plans.get(|| {
             (step.preds.iter())

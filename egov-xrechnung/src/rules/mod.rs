@@ -17,7 +17,8 @@
 //!   fires at most the FIRST rule of that pattern whose context matches (later matching rules
 //!   of the pattern are shadowed); which rules an element can match is decided once per
 //!   *shape* — the names on its path from the root — and cached per syntax, so an element
-//!   only evaluates the contexts whose predicates read content;
+//!   only evaluates the contexts whose predicates read content (and of a context whose
+//!   predicates are all on its last step, only those predicates);
 //! - a fired rule evaluates its `let`s lazily (when an assertion reads them) and every assertion
 //!   — except those an [`AbsenceGuard`](egov_core::xpath::AbsenceGuard) shows true because the
 //!   element names or code values they ask for do not occur in the document (decided once per
@@ -647,6 +648,17 @@ impl Schema {
     }
 }
 
+/// What is known of whether a candidate rule's context matches a node.
+#[derive(Clone, Copy)]
+enum Known {
+    /// It matches (decided by the node's shape).
+    Match,
+    /// The node's shape matches it (see [`Pattern::matches_given_shape`]).
+    Shape,
+    /// Nothing: the whole pattern is matched.
+    Nothing,
+}
+
 /// What the schemas of one run share about the document.
 #[derive(Clone, Copy)]
 struct PerDocument<'a> {
@@ -800,7 +812,8 @@ impl<'a, 'c> Runner<'a, 'c> {
         counter: u32,
         out: &mut Vec<Finding>,
     ) -> Result<(), ProcessingError> {
-        self.try_each(cands.iter().map(|&rule| (rule, false)), node, counter, out)
+        let cands = cands.iter().map(|&rule| (rule, Known::Nothing));
+        self.try_each(cands, node, counter, out)
     }
 
     /// [`Runner::try_rules`] for the candidates of the node's shape: exact ones fire without
@@ -812,20 +825,24 @@ impl<'a, 'c> Runner<'a, 'c> {
         counter: u32,
         out: &mut Vec<Finding>,
     ) -> Result<(), ProcessingError> {
-        self.try_each(cands.iter().map(|c| (c.rule, c.exact)), node, counter, out)
+        let cands = cands.iter().map(|c| match c.exact {
+            true => (c.rule, Known::Match),
+            false => (c.rule, Known::Shape),
+        });
+        self.try_each(cands, node, counter, out)
     }
 
-    /// Candidates as (rule index, whether the context is known to match).
+    /// Candidates as (rule index, what is known of the context's match).
     #[inline]
     fn try_each(
         &mut self,
-        cands: impl Iterator<Item = (u32, bool)>,
+        cands: impl Iterator<Item = (u32, Known)>,
         node: XNode<'a>,
         counter: u32,
         out: &mut Vec<Finding>,
     ) -> Result<(), ProcessingError> {
         let schema = self.schema;
-        for (ri, exact) in cands {
+        for (ri, known) in cands {
             let Some(rule) = schema.rules.get(ri as usize) else {
                 continue;
             };
@@ -835,7 +852,12 @@ impl<'a, 'c> Runner<'a, 'c> {
             if *stamp == counter {
                 continue; // an earlier rule of this pattern fired for this node
             }
-            if exact || rule.context.matches(node, self.ctx) {
+            let matches = match known {
+                Known::Match => true,
+                Known::Shape => rule.context.matches_given_shape(node, self.ctx),
+                Known::Nothing => rule.context.matches(node, self.ctx),
+            };
+            if matches {
                 if let Some(s) = self.fired.get_mut(rule.pattern) {
                     *s = counter;
                 }
