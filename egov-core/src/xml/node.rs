@@ -83,6 +83,19 @@ impl<'d> Node<'d> {
         (idx != NONE).then(|| Node::new(self.doc, NodeId(idx)))
     }
 
+    /// The text of an element or document node whose only child is one text or CDATA node
+    /// (the common leaf: `<cbc:ID>AE</cbc:ID>`), "" for one without children; None otherwise.
+    /// One lookup per node, for string values.
+    pub(crate) fn only_text(&self) -> Option<&'d str> {
+        let d = self.data();
+        if d.first_child == NONE {
+            return Some("");
+        }
+        let c = self.doc.data(NodeId(d.first_child))?;
+        let text = matches!(c.kind, NodeKind::Text | NodeKind::CData) && c.next_sibling == NONE;
+        text.then(|| self.doc.str(c.a))
+    }
+
     /// The document this node belongs to.
     pub fn document(&self) -> &'d Document {
         self.doc

@@ -284,13 +284,10 @@ impl<'a> XNode<'a> {
                         }
                     }
                 }
-                NodeKind::Element | NodeKind::Document => match n.first_child() {
-                    // the common leaf shapes, without walking the subtree
-                    None => Str::Borrowed(""),
-                    Some(c) if c.is_text() && c.next_sibling().is_none() => {
-                        Str::Borrowed(c.value())
-                    }
-                    Some(_) => Str::from(n.string_value()),
+                // the common leaf shapes without walking the subtree
+                NodeKind::Element | NodeKind::Document => match n.only_text() {
+                    Some(t) => Str::Borrowed(t),
+                    None => Str::from(n.string_value()),
                 },
                 _ => Str::from(n.string_value()),
             },
