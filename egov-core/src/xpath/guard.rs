@@ -590,6 +590,26 @@ struct Ebv {
     f: Cond,
 }
 
+impl Ebv {
+    /// The conditions of `not(…)`.
+    fn negated(self) -> Ebv {
+        Ebv {
+            ok: self.ok,
+            t: self.f,
+            f: self.t,
+        }
+    }
+}
+
+/// The conditions of `a or b`: `b` is evaluated only when `a` is false.
+fn either(a: Ebv, b: Ebv) -> Ebv {
+    Ebv {
+        ok: and(a.ok, or(a.t.clone(), b.ok)),
+        t: or(a.t, b.t),
+        f: and(a.f, b.f),
+    }
+}
+
 const UNKNOWN: Ebv = Ebv {
     ok: Cond::False,
     t: Cond::False,
@@ -621,31 +641,11 @@ fn strip(e: &Expr) -> &Expr {
 /// `or` left to right, the right operand only when the left does not decide).
 fn ebv(e: &Expr, focus: Focus<'_>) -> Ebv {
     match strip(e) {
-        Expr::Or(a, b) => {
-            let (a, b) = (ebv(a, focus), ebv(b, focus));
-            Ebv {
-                ok: and(a.ok, or(a.t.clone(), b.ok)),
-                t: or(a.t, b.t),
-                f: and(a.f, b.f),
-            }
-        }
-        Expr::And(a, b) => {
-            let (a, b) = (ebv(a, focus), ebv(b, focus));
-            Ebv {
-                ok: and(a.ok, or(a.f.clone(), b.ok)),
-                t: and(a.t, b.t),
-                f: or(a.f, b.f),
-            }
-        }
+        Expr::Or(a, b) => either(ebv(a, focus), ebv(b, focus)),
+        // `A and B` is `not(not(A) or not(B))`, with the same order of evaluation
+        Expr::And(a, b) => either(ebv(a, focus).negated(), ebv(b, focus).negated()).negated(),
         Expr::Call(Builtin::Not, args, _) if args.len() == 1 => match args.first() {
-            Some(x) => {
-                let x = ebv(x, focus);
-                Ebv {
-                    ok: x.ok,
-                    t: x.f,
-                    f: x.t,
-                }
-            }
+            Some(x) => ebv(x, focus).negated(),
             None => UNKNOWN,
         },
         Expr::Call(b @ (Builtin::Exists | Builtin::Empty), args, _) if args.len() == 1 => {
