@@ -349,10 +349,13 @@ impl AbsenceGuard {
 /// Each term (a length, then that many literals) has a literal that holds: a name that is
 /// absent, or a fact that does not hold. False for no terms (no guard).
 #[inline]
-fn terms_hold(mut terms: &[u32], presence: &NamePresence) -> bool {
-    if terms.is_empty() || !GUARDS.load(Ordering::Relaxed) {
-        return false;
-    }
+fn terms_hold(terms: &[u32], presence: &NamePresence) -> bool {
+    !terms.is_empty() && GUARDS.load(Ordering::Relaxed) && all_terms_hold(terms, presence)
+}
+
+/// [`terms_hold`] of a guard with terms, whether or not guards are in use.
+#[inline]
+fn all_terms_hold(mut terms: &[u32], presence: &NamePresence) -> bool {
     while let Some((&len, tail)) = terms.split_first() {
         let (literals, next) = tail.split_at(tail.len().min(len as usize));
         if !literals.iter().any(|l| presence.literal_holds(*l)) {
@@ -412,6 +415,27 @@ impl AbsenceGuards {
         AbsenceGuards {
             words: words.into(),
             at: at.into(),
+        }
+    }
+
+    /// Of the first `n` expressions, those a document with `presence` needs evaluated — no
+    /// guard, or a guard that does not hold — and that `admit` admits, in order: their indexes
+    /// are pushed to `out`. One pass over the block, for a list of tests of which most are
+    /// usually skipped (e.g. a schematron rule of hundreds of "element X must not occur").
+    pub fn to_evaluate(
+        &self,
+        n: usize,
+        presence: &NamePresence,
+        mut admit: impl FnMut(usize) -> bool,
+        out: &mut Vec<usize>,
+    ) {
+        let on = GUARDS.load(Ordering::Relaxed);
+        for i in 0..n {
+            let GuardTerms(terms) = self.get(i);
+            let holds = on && !terms.is_empty() && all_terms_hold(terms, presence);
+            if !holds && admit(i) {
+                out.push(i);
+            }
         }
     }
 

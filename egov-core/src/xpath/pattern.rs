@@ -286,35 +286,50 @@ impl Pattern {
         self.alts.iter().any(|a| match_path(&mut ev, a, node, mode))
     }
 
-    /// [`Pattern::matches`] for a node whose shape is known to match (see
-    /// [`Pattern::matches_shape`]): for a pattern of one path whose predicates are all on its
-    /// last step and not positional (`//*[not(*)]`, `/*/cac:TaxTotal/cac:TaxCategory[…]`), the
-    /// shape has decided the names and kinds on the path, and only those predicates are
-    /// evaluated.
-    pub fn matches_given_shape<'a>(
-        &'a self,
-        node: XNode<'a>,
-        ctx: &mut DynamicContext<'a>,
-    ) -> bool {
-        let Some(last) = self.tail_predicates() else {
-            return self.matches(node, ctx);
-        };
+    /// Which alternatives (`a | b | …`) of the pattern match the node's *shape* (see
+    /// [`Pattern::matches_shape`]): bit `i` for alternative `i`, bit 63 for any of the 63rd and
+    /// later. Zero exactly when [`Pattern::matches_shape`] is false.
+    pub fn shape_alternatives<'a>(&'a self, node: XNode<'a>, ctx: &mut DynamicContext<'a>) -> u64 {
         let DynamicContext {
             variables, scratch, ..
         } = ctx;
         let mut ev = Ev::top(variables, scratch, self.functions.as_deref(), self.locals);
-        preds_hold(&mut ev, last, node)
+        let mut mask = 0;
+        for (i, a) in self.alts.iter().enumerate() {
+            let bit = alternative_bit(i);
+            if mask & bit == 0 && match_path(&mut ev, a, node, Mode::Shape) {
+                mask |= bit;
+            }
+        }
+        mask
     }
 
-    /// The last step, for a pattern of one path of plain steps whose predicates are all on
-    /// that step and not positional (see [`Pattern::matches_given_shape`]).
-    fn tail_predicates(&self) -> Option<&PStep> {
-        let [alt] = self.alts.as_slice() else {
-            return None;
-        };
-        let (last, init) = alt.steps.split_last()?;
-        let plain = |s: &PStep| matches!(s.kind, PStepKind::Test(..)) && !s.positional;
-        (plain(last) && init.iter().all(|s| plain(s) && s.preds.is_empty())).then_some(last)
+    /// [`Pattern::matches`] for a node whose shape matches the alternatives in `alts` (as
+    /// [`Pattern::shape_alternatives`] gives them): the shape has decided the names and kinds
+    /// on each such alternative's path, so where the steps with predicates are at a fixed
+    /// distance from the node (`//*[not(*)]`, `a[p]/b/c[q]`, `/*/x/y[r] | /*/z/y[r]`) only the
+    /// predicates are evaluated, each at its step's node; other alternatives are matched whole.
+    pub fn matches_given_shape<'a>(
+        &'a self,
+        node: XNode<'a>,
+        ctx: &mut DynamicContext<'a>,
+        alts: u64,
+    ) -> bool {
+        let DynamicContext {
+            variables, scratch, ..
+        } = ctx;
+        let mut ev = Ev::top(variables, scratch, self.functions.as_deref(), self.locals);
+        self.alts.iter().enumerate().any(|(i, a)| {
+            if alts & alternative_bit(i) == 0 {
+                return false; // its shape does not match: neither does the node
+            }
+            let given = if i < 63 {
+                preds_hold_given_shape(&mut ev, a, node)
+            } else {
+                None // bit 63 is shared: this alternative's own shape is not known
+            };
+            given.unwrap_or_else(|| match_path(&mut ev, a, node, Mode::Full))
+        })
     }
 
     /// [`Pattern::matches`] for a tree node.
@@ -445,6 +460,36 @@ fn match_path<'a>(ev: &mut Ev<'a, '_>, p: &'a PPath, node: XNode<'a>, mode: Mode
         return matches!(node, XNode::Node(n) if n.kind() == NodeKind::Document);
     }
     match_at(ev, p, p.steps.len() - 1, node, mode)
+}
+
+/// The bit of alternative `i` in [`Pattern::shape_alternatives`].
+fn alternative_bit(i: usize) -> u64 {
+    1 << i.min(63)
+}
+
+/// Whether a path whose shape matches `node` matches it: the predicates of each step hold at
+/// the node that step names. `None` when that node is not known from the shape alone: a
+/// group or positional step, or predicates on a step before a `//`.
+fn preds_hold_given_shape<'a>(ev: &mut Ev<'a, '_>, p: &'a PPath, node: XNode<'a>) -> Option<bool> {
+    let mut fixed = true;
+    for (j, s) in p.steps.iter().enumerate().rev() {
+        let plain = matches!(s.kind, PStepKind::Test(..)) && !s.positional;
+        if !plain || (!fixed && !s.preds.is_empty()) {
+            return None;
+        }
+        fixed = fixed && (j == 0 || s.sep == Sep::Child);
+    }
+    let mut cur = node;
+    for (j, s) in p.steps.iter().enumerate().rev() {
+        if !s.preds.is_empty() && !preds_hold(ev, s, cur) {
+            return Some(false);
+        }
+        if j == 0 || s.sep != Sep::Child {
+            break; // the steps before have no predicates: the shape decided them
+        }
+        cur = cur.parent()?;
+    }
+    Some(true)
 }
 
 fn match_at<'a>(ev: &mut Ev<'a, '_>, p: &'a PPath, k: usize, node: XNode<'a>, mode: Mode) -> bool {

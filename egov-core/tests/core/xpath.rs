@@ -545,6 +545,16 @@ fn pattern_shapes_are_necessary_and_exact_when_shape_only() {
         ("c:Line[c:Qty]/c:Amount[. > 1]", false),
         ("c:Line/c:Amount[1]", false),
         ("c:Amount[. > 1] | c:Qty", false),
+        // predicates on several steps, alternatives, `//` before and after them
+        (
+            "c:Line[c:Qty = '3']/c:Amount[. > 1] | c:Line[@id = '2']/c:Qty",
+            false,
+        ),
+        ("/inv:Invoice/c:Line[@id = '2']/c:Amount", false),
+        ("inv:Invoice//c:Line[c:Qty]/c:Amount", false),
+        ("inv:Invoice[c:Line]//c:Amount", false),
+        ("c:Line[c:Qty]//c:Amount | c:Amount[. > 2]", false),
+        ("(c:Line | c:Other)[c:Qty]/c:Amount", false),
     ];
     for (pat, shape_only) in cases {
         let p = Pattern::compile(pat, &sc).unwrap();
@@ -564,8 +574,10 @@ fn pattern_shapes_are_necessary_and_exact_when_shape_only() {
                 assert_eq!(full, shape, "{pat} at {}", n.path());
             }
             // where the shape matches, the shortcut answers as the whole pattern
+            let alts = p.shape_alternatives(node, &mut dc);
+            assert_eq!(alts != 0, shape, "{pat} at {}", n.path());
             if shape {
-                let given = p.matches_given_shape(node, &mut dc);
+                let given = p.matches_given_shape(node, &mut dc, alts);
                 assert_eq!(full, given, "{pat} at {}", n.path());
             }
         }

@@ -243,7 +243,6 @@ fn read_schema(r: &mut CompiledReader<'static>) -> Result<Schema, egov_core::Err
         context_globals: Vec::new(),
         patterns,
         rules,
-        asserts: 0,
         index: NameIndex::default(),
     })
 }
@@ -284,6 +283,5 @@ fn read_rule(
         asserts,
         precompiled: Some(r.block()?),
         compiled: OnceLock::new(),
-        first_assert: 0,
     })
 }

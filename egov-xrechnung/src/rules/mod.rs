@@ -57,8 +57,8 @@ use std::sync::{Arc, OnceLock};
 use egov_core::hash::Fnv;
 use egov_core::xml::{Document, NodeKind};
 use egov_core::xpath::{
-    AbsenceGuards, CompiledBlock, CompiledReader, DynamicContext, FunctionLibrary, GuardTerms,
-    MatchKey, NamePresence, Pattern, StaticContext, XNode, XPath, XPathError,
+    AbsenceGuards, CompiledBlock, CompiledReader, DynamicContext, FunctionLibrary, MatchKey,
+    NamePresence, Pattern, StaticContext, XNode, XPath, XPathError,
 };
 
 use crate::report::{Flag, Location};
@@ -159,16 +159,23 @@ struct CompiledAssert {
     message: OnceLock<Result<Vec<MsgPart>, String>>,
 }
 
-/// True when a run restricted to `layers` evaluates a test (`def`, with absence guard `guard`)
-/// on a document with the element and attribute names in `presence`: its layer is admitted and
-/// its guard does not hold.
-fn evaluated(
-    def: &AssertDef,
-    guard: GuardTerms<'_>,
+/// The tests of `rule` (compiled as `c`) that a run restricted to `layers` evaluates on a
+/// document with the names and facts in `presence`, in order, pushed to `out`: those of an
+/// admitted layer whose absence guard does not hold.
+fn tests_to_evaluate(
+    rule: &Rule,
+    c: &Compiled,
     layers: Option<&[&str]>,
     presence: &NamePresence,
-) -> bool {
-    layers.is_none_or(|ls| ls.iter().any(|l| *l == &*def.layer)) && !guard.holds(presence)
+    out: &mut Vec<usize>,
+) {
+    let admit = |i: usize| {
+        layers.is_none_or(|ls| {
+            (rule.asserts.get(i)).is_some_and(|a| ls.iter().any(|l| *l == &*a.layer))
+        })
+    };
+    let n = rule.asserts.len().min(c.asserts.len());
+    c.guards.to_evaluate(n, presence, admit, out);
 }
 
 struct Compiled {
@@ -184,11 +191,6 @@ struct Compiled {
 }
 
 impl Compiled {
-    /// The rule's tests with their absence guards.
-    fn tests(&self) -> impl Iterator<Item = (&CompiledAssert, GuardTerms<'_>)> {
-        (self.asserts.iter().enumerate()).map(|(i, a)| (a, self.guards.get(i)))
-    }
-
     /// The rule's expressions: its variables, then its tests.
     fn expressions(&self) -> impl Iterator<Item = &XPath> {
         (self.lets.iter().map(|e| &e.xpath)).chain(self.asserts.iter().map(|a| &a.test.xpath))
@@ -207,9 +209,6 @@ struct Rule {
     /// The rule's variables and tests in compiled form (see [`compiled`]), if shipped.
     precompiled: Option<CompiledBlock<'static>>,
     compiled: OnceLock<Result<Compiled, String>>,
-    /// The number of the rule's first test among the schema's tests (see
-    /// [`Runner::evaluates`]).
-    first_assert: usize,
 }
 
 #[derive(Default)]
@@ -235,8 +234,6 @@ pub struct Schema {
     context_globals: Vec<usize>,
     patterns: Vec<Cow<'static, str>>,
     rules: Vec<Rule>,
-    /// The number of tests of all rules.
-    asserts: usize,
     index: NameIndex,
 }
 
@@ -354,11 +351,6 @@ impl Schema {
     }
 
     fn index_rules(&mut self) {
-        self.asserts = 0;
-        for r in &mut self.rules {
-            r.first_assert = self.asserts;
-            self.asserts += r.asserts.len();
-        }
         let mut idx = NameIndex::default();
         let mut named_el: Vec<(String, u32)> = Vec::new();
         let mut named_at: Vec<(String, u32)> = Vec::new();
@@ -416,9 +408,11 @@ impl Schema {
             .iter()
             .filter_map(|&ri| {
                 let rule = self.rules.get(ri as usize)?;
-                rule.context.matches_shape(node, ctx).then_some(Candidate {
+                let alts = rule.context.shape_alternatives(node, ctx);
+                (alts != 0).then_some(Candidate {
                     rule: ri,
                     exact: rule.shape_only,
+                    alts,
                 })
             })
             .collect()
@@ -617,6 +611,7 @@ impl Schema {
         stop: &AtomicBool,
     ) {
         let layers = self.layer_filter(layers);
+        let mut tests = Vec::new();
         for node in (0..shapes.node_count()).rev() {
             let Some(cands) = shapes.candidates(index, node) else {
                 continue;
@@ -631,14 +626,12 @@ impl Schema {
                 let Ok(c) = self.compiled(rule) else {
                     continue;
                 };
-                let mut any = false;
-                for (a, (ca, guard)) in rule.asserts.iter().zip(c.tests()) {
-                    if evaluated(a, guard, layers, presence) {
-                        any = true;
-                        ca.test.xpath.prepare();
-                    }
+                tests.clear();
+                tests_to_evaluate(rule, c, layers, presence, &mut tests);
+                for ca in tests.iter().filter_map(|&i| c.asserts.get(i)) {
+                    ca.test.xpath.prepare();
                 }
-                if any {
+                if !tests.is_empty() {
                     for e in &c.lets {
                         e.xpath.prepare();
                     }
@@ -653,8 +646,9 @@ impl Schema {
 enum Known {
     /// It matches (decided by the node's shape).
     Match,
-    /// The node's shape matches it (see [`Pattern::matches_given_shape`]).
-    Shape,
+    /// The node's shape matches these alternatives of it (see
+    /// [`Pattern::matches_given_shape`]).
+    Shape(u64),
     /// Nothing: the whole pattern is matched.
     Nothing,
 }
@@ -681,10 +675,12 @@ struct Runner<'a, 'c> {
     lets_done: Vec<bool>,
     /// The node the dynamic context's context item is known to be (None: unknown).
     ctx_at: Option<XNode<'a>>,
-    /// Per test of the schema (see [`Rule::first_assert`]): whether this run evaluates it —
-    /// its layer and its guard depend on the run and the document only (0: not known yet,
-    /// 1: evaluated, 2: skipped).
-    evaluates: Vec<u8>,
+    /// Per rule of the schema: where in `schedule` the tests this run evaluates when the rule
+    /// fires are listed (`None`: not listed yet) — their layers and guards depend on the run
+    /// and the document only.
+    scheduled: Vec<Option<(usize, usize)>>,
+    /// The indexes of the tests to evaluate, rule after rule.
+    schedule: Vec<usize>,
 }
 
 impl<'a, 'c> Runner<'a, 'c> {
@@ -705,25 +701,25 @@ impl<'a, 'c> Runner<'a, 'c> {
             fired: vec![u32::MAX; schema.patterns.len()],
             lets_done: Vec::new(),
             ctx_at: None,
-            evaluates: vec![0; schema.asserts],
+            scheduled: vec![None; schema.rules.len()],
+            schedule: Vec::new(),
         }
     }
 
-    /// Whether this run evaluates test `i` of `rule` (see [`evaluated`]), decided once per run.
-    #[inline]
-    fn evaluates(&mut self, rule: &Rule, i: usize, def: &AssertDef, guard: GuardTerms<'_>) -> bool {
-        let slot = self.evaluates.get_mut(rule.first_assert + i);
-        match slot.as_deref() {
-            Some(1) => true,
-            Some(2) => false,
-            _ => {
-                let yes = evaluated(def, guard, self.layers, self.per_doc.presence);
-                if let Some(s) = slot {
-                    *s = if yes { 1 } else { 2 };
-                }
-                yes
-            }
+    /// Where in `schedule` the tests of rule `ri` that this run evaluates are (see
+    /// [`evaluated`]), listed at the rule's first firing.
+    fn schedule_of(&mut self, ri: usize, rule: &Rule, c: &Compiled) -> (usize, usize) {
+        if let Some(Some(at)) = self.scheduled.get(ri) {
+            return *at;
         }
+        let start = self.schedule.len();
+        let presence = self.per_doc.presence;
+        tests_to_evaluate(rule, c, self.layers, presence, &mut self.schedule);
+        let at = (start, self.schedule.len());
+        if let Some(slot) = self.scheduled.get_mut(ri) {
+            *slot = Some(at);
+        }
+        at
     }
 
     fn error(
@@ -827,7 +823,7 @@ impl<'a, 'c> Runner<'a, 'c> {
     ) -> Result<(), ProcessingError> {
         let cands = cands.iter().map(|c| match c.exact {
             true => (c.rule, Known::Match),
-            false => (c.rule, Known::Shape),
+            false => (c.rule, Known::Shape(c.alts)),
         });
         self.try_each(cands, node, counter, out)
     }
@@ -854,14 +850,14 @@ impl<'a, 'c> Runner<'a, 'c> {
             }
             let matches = match known {
                 Known::Match => true,
-                Known::Shape => rule.context.matches_given_shape(node, self.ctx),
+                Known::Shape(alts) => rule.context.matches_given_shape(node, self.ctx, alts),
                 Known::Nothing => rule.context.matches(node, self.ctx),
             };
             if matches {
                 if let Some(s) = self.fired.get_mut(rule.pattern) {
                     *s = counter;
                 }
-                self.fire(rule, node, out)?;
+                self.fire(ri as usize, rule, node, out)?;
             }
         }
         Ok(())
@@ -992,6 +988,7 @@ impl<'a, 'c> Runner<'a, 'c> {
 
     fn fire(
         &mut self,
+        ri: usize,
         rule: &'a Rule,
         node: XNode<'a>,
         out: &mut Vec<Finding>,
@@ -1010,10 +1007,14 @@ impl<'a, 'c> Runner<'a, 'c> {
         })?;
         self.lets_done.clear();
         self.lets_done.resize(c.lets.len(), false);
-        for (i, (a, (ca, guard))) in rule.asserts.iter().zip(c.tests()).enumerate() {
-            if !self.evaluates(rule, i, a, guard) {
+        let (start, end) = self.schedule_of(ri, rule, c);
+        for k in start..end {
+            let Some(&i) = self.schedule.get(k) else {
+                break;
+            };
+            let (Some(a), Some(ca)) = (rule.asserts.get(i), c.asserts.get(i)) else {
                 continue;
-            }
+            };
             self.prepare(c, &ca.test, rule, &a.id, node)?;
             let ok = ca
                 .test
@@ -1228,7 +1229,6 @@ impl RuleSet {
                     asserts: std::mem::take(asserts),
                     precompiled: None,
                     compiled: OnceLock::new(),
-                    first_assert: 0,
                 });
             }
             Ok(())
@@ -1294,7 +1294,6 @@ impl RuleSet {
                             context_globals: Vec::new(),
                             patterns: Vec::new(),
                             rules: Vec::new(),
-                            asserts: 0,
                             index: NameIndex::default(),
                         });
                     }

@@ -39,6 +39,9 @@ pub(super) struct Candidate {
     pub rule: u32,
     /// The shape decides the match: the context need not be evaluated.
     pub exact: bool,
+    /// The alternatives of the context whose shape matches (see
+    /// [`Pattern::shape_alternatives`](egov_core::xpath::Pattern::shape_alternatives)).
+    pub alts: u64,
 }
 
 /// The table's maps: keys are names of 50–100 bytes and pairs of ids, hashed once per element
