@@ -445,11 +445,11 @@ pub(crate) fn ebv_of(v: &[Item<'_>]) -> R<bool> {
 }
 
 impl<'a, 's> Ev<'a, 's> {
-    fn take(&mut self) -> Vec<Item<'a>> {
+    pub(super) fn take(&mut self) -> Vec<Item<'a>> {
         self.sc.items.pop().unwrap_or_default()
     }
 
-    fn give(&mut self, mut v: Vec<Item<'a>>) {
+    pub(super) fn give(&mut self, mut v: Vec<Item<'a>>) {
         v.clear();
         if self.sc.items.len() < 64 {
             self.sc.items.push(v);
@@ -536,7 +536,7 @@ impl<'a, 's> Ev<'a, 's> {
     }
 
     /// The memoized value of subexpression `id` for this focus, bindings and frame.
-    fn memo_lookup(&self, id: u32, ctx: Option<XNode<'a>>) -> Option<&[Item<'a>]> {
+    pub(super) fn memo_lookup(&self, id: u32, ctx: Option<XNode<'a>>) -> Option<&[Item<'a>]> {
         let (gen, base) = (self.sc.memo_gen, self.base);
         self.sc
             .memo
@@ -546,7 +546,7 @@ impl<'a, 's> Ev<'a, 's> {
             .map(|m| m.value.as_slice())
     }
 
-    fn memo_store(&mut self, id: u32, ctx: Option<XNode<'a>>, value: &[Item<'a>]) {
+    pub(super) fn memo_store(&mut self, id: u32, ctx: Option<XNode<'a>>, value: &[Item<'a>]) {
         let (gen, base) = (self.sc.memo_gen, self.base);
         let memo = &mut self.sc.memo;
         // the entry of this id, else a stale one (its buffer is reused), else a new one
@@ -2851,7 +2851,7 @@ impl<'a, 's> Ev<'a, 's> {
         Ok(Some(round(&v, mode)?))
     }
 
-    fn aggregate(&mut self, b: Builtin, items: &[Item<'a>]) -> R<Option<Item<'a>>> {
+    pub(super) fn aggregate(&mut self, b: Builtin, items: &[Item<'a>]) -> R<Option<Item<'a>>> {
         let mut acc: Option<Item<'a>> = None;
         let mut count = 0i64;
         for it in items {

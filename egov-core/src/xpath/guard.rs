@@ -387,6 +387,13 @@ fn all_terms_hold(mut terms: &[u32], presence: &NamePresence) -> bool {
 /// assert!(!guards.get(1).holds(&presence)); // no guard
 /// assert!(!guards.get(2).holds(&presence)); // c occurs
 /// assert!(!guards.get(3).holds(&presence)); // no such test
+/// // which of the first four a run evaluates, all in one pass
+/// let mut run = Vec::new();
+/// guards.to_evaluate(4, &presence, |_| true, &mut run);
+/// assert_eq!(run, [1, 2, 3]);
+/// run.clear();
+/// guards.to_evaluate(4, &presence, |i| i != 2, &mut run); // a caller's own filter
+/// assert_eq!(run, [1, 3]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Default)]
@@ -432,7 +439,13 @@ impl AbsenceGuards {
         let on = GUARDS.load(Ordering::Relaxed);
         for i in 0..n {
             let GuardTerms(terms) = self.get(i);
-            let holds = on && !terms.is_empty() && all_terms_hold(terms, presence);
+            let holds = on
+                && match terms {
+                    [] => false,
+                    // the most common guard: one name (or fact) that must not occur
+                    &[1, literal] => presence.literal_holds(literal),
+                    _ => all_terms_hold(terms, presence),
+                };
             if !holds && admit(i) {
                 out.push(i);
             }
