@@ -37,14 +37,19 @@ pub(crate) enum PStepKind {
     Group(Vec<PPath>),
 }
 
+/// Per predicate of a step: its plan for any node and for a node whose shape matches.
+pub(crate) type PredPlans = Box<[(Option<Test>, Option<Test>)]>;
+
 #[derive(Debug)]
 pub(crate) struct PStep {
     pub sep: Sep,
     pub kind: PStepKind,
     pub preds: Vec<Pred>,
     pub positional: bool,
-    /// The [plans](super::plan) of the boolean predicates, made at the step's second match.
-    pub plans: plan::LazyPlan<Box<[Option<Test>]>>,
+    /// The [plans](super::plan) of the boolean predicates, made at the step's second match:
+    /// for any node, and for a node whose shape is known to match (see
+    /// [`plan::compile_given_shape`]).
+    pub plans: plan::LazyPlan<PredPlans>,
 }
 
 #[derive(Debug)]
@@ -481,7 +486,7 @@ fn preds_hold_given_shape<'a>(ev: &mut Ev<'a, '_>, p: &'a PPath, node: XNode<'a>
     }
     let mut cur = node;
     for (j, s) in p.steps.iter().enumerate().rev() {
-        if !s.preds.is_empty() && !preds_hold(ev, s, cur) {
+        if !s.preds.is_empty() && !preds_hold(ev, s, cur, true) {
             return Some(false);
         }
         if j == 0 || s.sep != Sep::Child {
@@ -574,18 +579,24 @@ fn step_matches<'a>(ev: &mut Ev<'a, '_>, step: &'a PStep, node: XNode<'a>, mode:
             .iter()
             .all(|p| shape_value(ev, &p.expr, &focus).unwrap_or(true));
     }
-    preds_hold(ev, step, node)
+    preds_hold(ev, step, node, false)
 }
 
-/// The (non-positional) predicates of a step hold for `node`.
-fn preds_hold<'a>(ev: &mut Ev<'a, '_>, step: &'a PStep, node: XNode<'a>) -> bool {
+/// The (non-positional) predicates of a step hold for `node` (whose shape is known to match
+/// the step's path when `given_shape`).
+fn preds_hold<'a>(
+    ev: &mut Ev<'a, '_>,
+    step: &'a PStep,
+    node: XNode<'a>,
+    given_shape: bool,
+) -> bool {
     let focus = Focus::node(node, 1, 1);
     let plans = if super::plans_enabled() && !step.preds.is_empty() {
         step.plans.get(|| {
             (step.preds.iter())
                 .map(|p| match p.kind {
-                    PredKind::Bool => plan::compile(&p.expr),
-                    _ => None,
+                    PredKind::Bool => (plan::compile(&p.expr), plan::compile_given_shape(&p.expr)),
+                    _ => (None, None),
                 })
                 .collect()
         })
@@ -594,7 +605,10 @@ fn preds_hold<'a>(ev: &mut Ev<'a, '_>, step: &'a PStep, node: XNode<'a>) -> bool
     };
     step.preds.iter().enumerate().all(|(i, p)| {
         if p.kind == PredKind::Bool {
-            let planned = plans.and_then(|ps| ps.get(i)?.as_ref());
+            let planned = plans.and_then(|ps| {
+                let (any, given) = ps.get(i)?;
+                if given_shape { given } else { any }.as_ref()
+            });
             if let Some(b) = planned.and_then(|t| ev.plan_test(t, node)) {
                 return b;
             }

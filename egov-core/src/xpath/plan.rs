@@ -238,6 +238,22 @@ pub(crate) fn compile(e: &Expr) -> Option<Test> {
     test(e, 0)
 }
 
+/// The plan of a pattern step's predicate for a node whose shape is known to match the
+/// pattern (see `Pattern::matches_given_shape`): the conjuncts of its top-level `and` chain
+/// that read nothing but the node's name (`Expr::NameOnly`) were decided by the shape — true,
+/// or the shape would not match — and are left out (`//*[not(name() = 'x:Y') and not(*)]`
+/// tests only `not(*)`).
+pub(crate) fn compile_given_shape(e: &Expr) -> Option<Test> {
+    match e {
+        Expr::NameOnly(..) => Some(Test::Const(true)),
+        Expr::And(a, b) => match (compile_given_shape(a)?, compile_given_shape(b)?) {
+            (Test::Const(true), t) | (t, Test::Const(true)) => Some(t),
+            (a, b) => Some(Test::And(Box::new(a), Box::new(b))),
+        },
+        other => compile(other),
+    }
+}
+
 /// One level deeper, if not beyond [`MAX_DEPTH`].
 fn deeper(depth: u32) -> Option<u32> {
     (depth < MAX_DEPTH).then_some(depth + 1)
@@ -1328,6 +1344,30 @@ mod tests {
             crate::xpath::use_plans(true);
             assert_eq!(counts, [expected; 2], "{src}");
         }
+    }
+
+    #[test]
+    fn name_conditions_are_left_out_where_the_shape_decided_them() {
+        let mut c = StaticContext::new();
+        c.bind_namespace("c", "urn:c");
+        let pred = |src: &str| {
+            let p = crate::xpath::Pattern::compile(src, &c).unwrap();
+            let step = p.alts.first().and_then(|a| a.steps.last()).unwrap();
+            let e = &step.preds.first().unwrap().expr;
+            (compile(e).unwrap(), compile_given_shape(e).unwrap())
+        };
+        let (any, given) =
+            pred("//*[not(name() = 'c:Empty') and not(*) and not(normalize-space())]");
+        let three = matches!(&any, Test::And(a, _) if matches!(**a, Test::And(..)));
+        assert!(three, "three conjuncts: {any:?}");
+        let two = matches!(&given, Test::And(a, b)
+            if matches!((&**a, &**b), (Test::Not(_), Test::Not(_))));
+        assert!(two, "two are left: {given:?}");
+        // a name condition under `or` or `not` is kept
+        let (_, given) = pred("*[name() = 'c:ID' or . = 'x']");
+        assert!(matches!(given, Test::Or(..)), "{given:?}");
+        let (_, given) = pred("*[ends-with(name(), 'ID') and starts-with(local-name(), 'I')]");
+        assert!(matches!(given, Test::Const(true)), "{given:?}");
     }
 
     #[test]

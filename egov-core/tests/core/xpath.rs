@@ -555,6 +555,19 @@ fn pattern_shapes_are_necessary_and_exact_when_shape_only() {
         ("inv:Invoice[c:Line]//c:Amount", false),
         ("c:Line[c:Qty]//c:Amount | c:Amount[. > 2]", false),
         ("(c:Line | c:Other)[c:Qty]/c:Amount", false),
+        // conditions on the name next to conditions on content
+        (
+            "//*[not(name() = 'c:Empty') and not(*) and not(normalize-space())]",
+            false,
+        ),
+        (
+            "c:Line[c:Qty]/*[ends-with(name(), 'ount') and . > 1]",
+            false,
+        ),
+        (
+            "*[local-name() = 'Line' and @id = '2' and starts-with(name(), 'c:')]",
+            false,
+        ),
     ];
     for (pat, shape_only) in cases {
         let p = Pattern::compile(pat, &sc).unwrap();
