@@ -353,6 +353,36 @@ impl BigDecimal {
         Some(BigDecimal::new(neg, mag, scale))
     }
 
+    /// [`BigDecimal::from_f64_exact`] as `(mantissa, scale)` with the trailing fractional
+    /// zeros stripped, when that needs no more than an `i128` and a scale of 28 (amounts such as
+    /// 1854.5 or 1854): no digit vectors. `None` for anything else (then the general one).
+    pub fn f64_exact_small(v: f64) -> Option<(i128, u32)> {
+        if !v.is_finite() {
+            return None;
+        }
+        if v == 0.0 {
+            return Some((0, 0));
+        }
+        let (neg, mant, e2) = f64_parts(v);
+        // an odd mantissa: its decimal expansion ends in a non-zero digit (or is an integer)
+        let tz = mant.trailing_zeros();
+        let (mant, e2) = (i128::from(mant >> tz), e2 + tz as i32);
+        let (m, scale) = if e2 >= 0 {
+            // mant < 2^53: shifts up to 70 stay below 2^123
+            if e2 > 70 {
+                return None;
+            }
+            (mant << e2, 0)
+        } else {
+            let k = e2.unsigned_abs();
+            if k > 28 {
+                return None;
+            }
+            (mant.checked_mul(5i128.checked_pow(k)?)?, k)
+        };
+        Some((if neg { -m } else { m }, scale))
+    }
+
     /// `(mantissa, scale)` when the mantissa fits an `i128`.
     pub fn to_i128(&self) -> Option<(i128, u32)> {
         if self.mag.len() > 38 {
@@ -740,6 +770,33 @@ mod tests {
             );
         }
         assert_eq!(BigDecimal::from_f64_exact(0.0).unwrap().to_string(), "0");
+        // the small form is the general one's mantissa and scale, where it has one
+        let mut small = 0;
+        for v in [
+            1854.5,
+            -1854.0,
+            0.25,
+            1e15,
+            3.0e20,
+            0.1,
+            1.0 / 3.0,
+            123.456,
+            5e-324,
+            -0.0,
+            2.0f64.powi(70),
+            2.0f64.powi(71),
+            1.5e300,
+            0.5f64.powi(28),
+            0.5f64.powi(29),
+            9007199254740993.0,
+        ] {
+            let general = BigDecimal::from_f64_exact(v).unwrap().to_i128();
+            if let Some(s) = BigDecimal::f64_exact_small(v) {
+                assert_eq!(Some(s), general, "{v}");
+                small += 1;
+            }
+        }
+        assert_eq!(small, 9);
         assert!(BigDecimal::from_f64_exact(f64::NAN).is_none());
         assert!(BigDecimal::from_f64_exact(f64::INFINITY).is_none());
         assert_eq!(

@@ -897,6 +897,11 @@ pub(crate) fn cast<'a>(v: &Item<'a>, ty: AtomicType) -> R<Item<'a>> {
             Item::BigInteger(b) => Item::BigDecimal(b.clone()),
             Item::Decimal(_) | Item::BigDecimal(_) => v.clone(),
             Item::Double(d) => {
+                if let Some((m, s)) = BigDecimal::f64_exact_small(*d) {
+                    if let DecParse::Small(x) = dec_from_parts(m, s) {
+                        return Ok(Item::Decimal(x));
+                    }
+                }
                 let b = BigDecimal::from_f64_exact(*d).ok_or_else(|| {
                     err(
                         "FOCA0002",
