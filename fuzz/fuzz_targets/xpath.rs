@@ -87,8 +87,14 @@ fuzz_target!(|data: &[u8]| {
 /// `evaluate_boolean` with the expression's plan (if any) and by the tree walker alone agree.
 fn same_without_plans<'a>(x: &'a XPath, ctx: &mut DynamicContext<'a>) {
     let planned = x.evaluate_boolean(ctx);
+    // values too (plans of numbers, made at the second evaluation)
+    let value = |ctx: &mut DynamicContext<'a>| format!("{:?}", x.evaluate(ctx));
+    let planned_value = (value(ctx), value(ctx));
     egov_core::xpath::use_plans(false);
     let walked = x.evaluate_boolean(ctx);
+    let walked_value = value(ctx);
     egov_core::xpath::use_plans(true);
     assert_eq!(planned, walked, "{x:?}");
+    assert_eq!(planned_value.0, walked_value, "{x:?}");
+    assert_eq!(planned_value.1, walked_value, "{x:?}");
 }

@@ -890,6 +890,7 @@ impl<'a> CompiledReader<'a> {
             locals,
             functions: ctx.functions_arc(),
             plan: super::plan::LazyPlan::default(),
+            value_plan: super::plan::LazyPlan::default(),
         })
     }
 
@@ -1412,6 +1413,7 @@ impl CompiledReader<'static> {
             locals,
             functions: ctx.functions_arc(),
             plan: super::plan::LazyPlan::default(),
+            value_plan: super::plan::LazyPlan::default(),
         })
     }
 }

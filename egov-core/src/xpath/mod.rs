@@ -333,6 +333,9 @@ pub struct XPath {
     functions: Option<Arc<FunctionLibrary>>,
     /// The test's [plan](plan) when it has one (made at its second evaluation as a test).
     plan: plan::LazyPlan<Option<Box<plan::Test>>>,
+    /// The plan of its value when that is one number (made at its second evaluation for a
+    /// value, see [`XPath::evaluate`]).
+    value_plan: plan::LazyPlan<Option<Box<plan::Num>>>,
 }
 
 /// The compiled tree: made by the compiler, or decoded from a compiled form when first
@@ -354,6 +357,7 @@ impl XPath {
             locals: p.max_slot,
             functions: ctx.functions_arc(),
             plan: plan::LazyPlan::default(),
+            value_plan: plan::LazyPlan::default(),
         })
     }
 
@@ -415,10 +419,30 @@ impl XPath {
         &'a self,
         ctx: &mut DynamicContext<'a>,
     ) -> Result<Sequence<'a>, XPathError> {
+        if let Some(v) = self.value_planned(ctx) {
+            return Ok(v.into_iter().collect());
+        }
         let mut out = Vec::new();
         let expr = self.expr()?;
         self.run(ctx, |ev, f| ev.eval(expr, f, &mut out))?;
         Ok(out)
+    }
+
+    /// [`XPath::evaluate`] by the expression's value plan, if it has one and it answers.
+    fn value_planned<'a>(&'a self, ctx: &mut DynamicContext<'a>) -> Option<Option<Item<'a>>> {
+        if !plans_enabled() {
+            return None;
+        }
+        let Some(Item::Node(n)) = ctx.item else {
+            return None;
+        };
+        let make = || self.expr().ok().and_then(plan::compile_value);
+        let plan = self.value_plan.get(make)?.as_deref()?;
+        let DynamicContext {
+            variables, scratch, ..
+        } = ctx;
+        let mut ev = Ev::top(variables, scratch, self.functions.as_deref(), self.locals);
+        ev.plan_num(plan, n)
     }
 
     /// Evaluates to its effective boolean value (what a schematron `test` means), stopping as

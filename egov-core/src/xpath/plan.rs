@@ -115,6 +115,34 @@ pub(crate) enum Num {
     /// A subexpression the walker memoizes (see `Expr::Memo`): its value is shared with the
     /// walker's memo, so a repeated one is computed once by either.
     Memo(u32, Box<Num>),
+    /// `if (c) then a else b`.
+    If(Box<Test>, Box<Num>, Box<Num>),
+}
+
+impl Num {
+    /// True when the value is atomic as the walker computes it (not a node that the plan
+    /// atomizes): then the plan's value is the expression's value.
+    fn is_atomic(&self) -> bool {
+        match self {
+            Num::Context | Num::Value(_) => false,
+            Num::Mapped(_, e) | Num::Memo(_, e) => e.is_atomic(),
+            Num::If(_, a, b) => a.is_atomic() && b.is_atomic(),
+            Num::Lit(_)
+            | Num::Construct(..)
+            | Num::Arith(..)
+            | Num::Neg(_)
+            | Num::Round(..)
+            | Num::Sum(..) => true,
+        }
+    }
+}
+
+/// The plan of an expression's value, when that is zero or one number computed as a [`Num`]
+/// (`if (cbc:Amount) then xs:decimal(cbc:Amount) else 0`, the rule variables of the amount
+/// checks).
+pub(crate) fn compile_value(e: &Expr) -> Option<Box<Num>> {
+    let n = num(e, 0)?;
+    n.is_atomic().then(|| Box::new(n))
 }
 
 /// The literal pattern and flags of a `matches` call, compiled when first used (by the
@@ -374,6 +402,11 @@ fn num(e: &Expr, depth: u32) -> Option<Num> {
         },
         Expr::Arith(op, a, b) => Num::Arith(*op, bx(num(a, depth)?), bx(num(b, depth)?)),
         Expr::Neg(a) => Num::Neg(bx(num(a, depth)?)),
+        Expr::If(c, a, b) => Num::If(
+            Box::new(test(c, depth)?),
+            bx(num(a, depth)?),
+            bx(num(b, depth)?),
+        ),
         Expr::Call(b, args, _) => match (b, args.as_slice()) {
             (
                 Builtin::Constructor(
@@ -708,7 +741,7 @@ impl<'a> Ev<'a, '_> {
 
     /// The value of a numeric plan at context node `n` (`Some(None)`: empty; `None`: ask the
     /// tree walker).
-    fn plan_num(&mut self, x: &'a Num, n: XNode<'a>) -> Option<Option<Item<'a>>> {
+    pub(crate) fn plan_num(&mut self, x: &'a Num, n: XNode<'a>) -> Option<Option<Item<'a>>> {
         Some(match x {
             Num::Lit(l) => Some(l.item()),
             Num::Context => Some(Item::Untyped(n.string_value())),
@@ -758,6 +791,10 @@ impl<'a> Ev<'a, '_> {
                 Some(r?.unwrap_or(Item::Integer(0)))
             }
             Num::Memo(id, inner) => return self.plan_memo(*id, inner, n),
+            Num::If(c, a, b) => match self.plan_test(c, n)? {
+                true => self.plan_num(a, n)?,
+                false => self.plan_num(b, n)?,
+            },
         })
     }
 
@@ -1343,6 +1380,71 @@ mod tests {
             }
             crate::xpath::use_plans(true);
             assert_eq!(counts, [expected; 2], "{src}");
+        }
+    }
+
+    #[test]
+    fn value_plans_agree_with_the_tree_walker() {
+        let doc = Document::parse_default(DOC.as_bytes()).unwrap();
+        let mut c = StaticContext::new();
+        c.bind_namespace("c", "urn:c");
+        c.bind_namespace("i", "urn:i");
+        let with_plan = [
+            "if (c:Amount) then xs:decimal(c:Amount) else 0",
+            "if (/i:Invoice) then (if (c:Amount) then xs:decimal(c:Amount) else 1) else 2",
+            "if (c:Amount and xs:decimal(c:Amount) != 0) then xs:decimal(c:Amount) else 1",
+            "round(sum(c:Line[normalize-space(c:Code) = 'E']/@id/xs:decimal(.)) * 10 * 10) div 100",
+            "if (c:Line[@unit = 'C62']) then sum(c:Line/xs:decimal(@id)) else 0",
+            "xs:decimal(c:Only) + 1",
+            "xs:decimal(c:ID) * 2",
+            "-xs:integer(@id)",
+            "abs(c:Amount - 20)",
+        ];
+        for src in with_plan {
+            let x = XPath::compile(src, &c).unwrap();
+            assert!(
+                compile_value(x.expr().unwrap()).is_some(),
+                "no value plan for {src}"
+            );
+        }
+        // nodes are values of their own: no value plan
+        for src in ["if (c:ID) then c:ID else 0", "c:Amount", "(c:Amount)", "."] {
+            let x = XPath::compile(src, &c).unwrap();
+            assert!(
+                compile_value(x.expr().unwrap()).is_none(),
+                "a value plan for {src}"
+            );
+        }
+        let mut answered = 0;
+        for src in with_plan {
+            let answered_before = answered;
+            let x = XPath::compile(src, &c).unwrap();
+            let plan = compile_value(x.expr().unwrap()).unwrap();
+            let mut ctx = DynamicContext::for_document(&doc);
+            ctx.index_document(&doc);
+            for n in doc.nodes() {
+                ctx.set_context_node(XNode::Node(n));
+                let mut seen = Vec::new();
+                // the plan is made at the second evaluation
+                for on in [true, true, true, false] {
+                    crate::xpath::use_plans(on);
+                    seen.push(format!("{:?}", x.evaluate(&mut ctx).map_err(|e| e.code)));
+                }
+                crate::xpath::use_plans(true);
+                assert!(
+                    seen.windows(2).all(|w| w.first() == w.get(1)),
+                    "{src}: {seen:?}"
+                );
+                let n = XNode::Node(n);
+                answered += usize::from(
+                    x.run(&mut ctx, |ev, _| Ok(ev.plan_num(&plan, n).is_some()))
+                        .unwrap(),
+                );
+            }
+            assert!(
+                answered > answered_before,
+                "the value plan of {src} never answers"
+            );
         }
     }
 
