@@ -430,19 +430,35 @@ impl XPath {
 
     /// [`XPath::evaluate`] by the expression's value plan, if it has one and it answers.
     fn value_planned<'a>(&'a self, ctx: &mut DynamicContext<'a>) -> Option<Option<Item<'a>>> {
+        let make = || self.expr().ok().and_then(plan::compile_value);
+        self.by_plan(
+            ctx,
+            || self.value_plan.get(make)?.as_deref(),
+            |ev, p, n| ev.plan_num(p, n),
+        )
+    }
+
+    /// `run` of the plan `plan` gives (made lazily) at the context node, when plans are in use
+    /// and the context item is a node; None when there is no plan or it does not answer.
+    #[inline]
+    fn by_plan<'a, P: ?Sized + 'a, R>(
+        &'a self,
+        ctx: &mut DynamicContext<'a>,
+        plan: impl FnOnce() -> Option<&'a P>,
+        run: impl FnOnce(&mut Ev<'a, '_>, &'a P, XNode<'a>) -> Option<R>,
+    ) -> Option<R> {
         if !plans_enabled() {
             return None;
         }
         let Some(Item::Node(n)) = ctx.item else {
             return None;
         };
-        let make = || self.expr().ok().and_then(plan::compile_value);
-        let plan = self.value_plan.get(make)?.as_deref()?;
+        let plan = plan()?;
         let DynamicContext {
             variables, scratch, ..
         } = ctx;
         let mut ev = Ev::top(variables, scratch, self.functions.as_deref(), self.locals);
-        ev.plan_num(plan, n)
+        run(&mut ev, plan, n)
     }
 
     /// Evaluates to its effective boolean value (what a schematron `test` means), stopping as
@@ -461,19 +477,12 @@ impl XPath {
     /// [`XPath::evaluate_boolean`] by the expression's plan, if it has one and it answers.
     #[inline]
     fn planned<'a>(&'a self, ctx: &mut DynamicContext<'a>) -> Option<bool> {
-        if !plans_enabled() {
-            return None;
-        }
-        let Some(Item::Node(n)) = ctx.item else {
-            return None;
-        };
         let make = || self.expr().ok().and_then(plan::compile).map(Box::new);
-        let plan = self.plan.get(make)?.as_deref()?;
-        let DynamicContext {
-            variables, scratch, ..
-        } = ctx;
-        let mut ev = Ev::top(variables, scratch, self.functions.as_deref(), self.locals);
-        ev.plan_test(plan, n)
+        self.by_plan(
+            ctx,
+            || self.plan.get(make)?.as_deref(),
+            |ev, p, n| ev.plan_test(p, n),
+        )
     }
 
     /// Evaluates like `xsl:value-of`: the string values of the items joined with single spaces.
