@@ -707,7 +707,7 @@ impl<'a, 'c> Runner<'a, 'c> {
     }
 
     /// Where in `schedule` the tests of rule `ri` that this run evaluates are (see
-    /// [`evaluated`]), listed at the rule's first firing.
+    /// [`tests_to_evaluate`]), listed at the rule's first firing.
     fn schedule_of(&mut self, ri: usize, rule: &Rule, c: &Compiled) -> (usize, usize) {
         if let Some(Some(at)) = self.scheduled.get(ri) {
             return *at;
