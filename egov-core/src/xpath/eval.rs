@@ -487,7 +487,7 @@ impl<'a, 's> Ev<'a, 's> {
         }
     }
 
-    fn bind_one(&mut self, slot: usize, item: Item<'a>) {
+    pub(super) fn bind_one(&mut self, slot: usize, item: Item<'a>) {
         self.sc.memo_gen += 1;
         let idx = self.base + slot;
         while self.sc.locals.len() <= idx {
@@ -500,7 +500,7 @@ impl<'a, 's> Ev<'a, 's> {
     }
 
     /// The value of a variable (empty when the slot has none).
-    fn var_items(&self, v: VarRef) -> &[Item<'a>] {
+    pub(super) fn var_items(&self, v: VarRef) -> &[Item<'a>] {
         match v {
             VarRef::External(i) => self.vars.get(i).map_or(&[], Vec::as_slice),
             VarRef::Local(i) => self.sc.locals.get(self.base + i).map_or(&[], Vec::as_slice),

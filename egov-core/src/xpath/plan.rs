@@ -14,6 +14,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use super::ast::VarRef;
 use super::ast::{Axis, CodeListTokens, Expr, Literal, NodeTest, PathExpr, PathStart, PredKind};
 use super::ast::{Step, StepKind};
 use super::eval::{apply_string_fn, contains_str, ends_with, starts_with, substring_part, Ev};
@@ -88,6 +89,17 @@ pub(crate) enum Test {
     NumCompare(Num, CmpOp, Num),
     /// `exists(n)` of a number (`exists(a/xs:decimal(b))`).
     NumExists(Num),
+    /// `some`/`every` (`true`) `$v in d satisfies t` of one variable (its slot).
+    Quantified(bool, usize, Box<Domain>, Box<Test>),
+}
+
+/// What a quantifier's variable ranges over.
+#[derive(Debug)]
+pub(crate) enum Domain {
+    /// The nodes of a path, in document order.
+    Nodes(Path),
+    /// An atomic number or none (`every $rate in xs:decimal(cbc:Percent) …`).
+    Num(Num),
 }
 
 /// A numeric plan: zero or one atomic value computed with the walker's own operations (casts,
@@ -96,6 +108,8 @@ pub(crate) enum Test {
 #[derive(Debug)]
 pub(crate) enum Num {
     Lit(NumLit),
+    /// `true()` or `false()` (compared with a node: `cbc:ChargeIndicator = true()`).
+    Bool(bool),
     /// The atomized value of the context node (`.`).
     Context,
     /// The atomized value of the one node a path selects (none: empty).
@@ -117,6 +131,8 @@ pub(crate) enum Num {
     Memo(u32, Box<Num>),
     /// `if (c) then a else b`.
     If(Box<Test>, Box<Num>, Box<Num>),
+    /// A variable (its value atomized; several items: ask the walker).
+    Var(VarRef),
 }
 
 impl Num {
@@ -124,10 +140,11 @@ impl Num {
     /// atomizes): then the plan's value is the expression's value.
     fn is_atomic(&self) -> bool {
         match self {
-            Num::Context | Num::Value(_) => false,
+            Num::Context | Num::Value(_) | Num::Var(_) => false,
             Num::Mapped(_, e) | Num::Memo(_, e) => e.is_atomic(),
             Num::If(_, a, b) => a.is_atomic() && b.is_atomic(),
             Num::Lit(_)
+            | Num::Bool(_)
             | Num::Construct(..)
             | Num::Arith(..)
             | Num::Neg(_)
@@ -299,6 +316,21 @@ fn test(e: &Expr, depth: u32) -> Option<Test> {
             None => Test::Exists(path(p, depth)?),
         },
         Expr::GeneralCmp(op, a, b) => return comparison(*op, a, b, depth),
+        Expr::Quantified {
+            every,
+            bindings,
+            cond,
+        } => {
+            let [(slot, d)] = bindings.as_slice() else {
+                return None;
+            };
+            Test::Quantified(
+                *every,
+                *slot,
+                Box::new(domain(d, depth)?),
+                bx(test(cond, depth)?),
+            )
+        }
         Expr::Call(b, args, extra) => match (b, args.as_slice()) {
             (Builtin::True, []) => Test::Const(true),
             (Builtin::False, []) => Test::Const(false),
@@ -388,6 +420,26 @@ fn comparison(op: CmpOp, a: &Expr, b: &Expr, depth: u32) -> Option<Test> {
     Some(Test::NumCompare(num(a, depth)?, op, num(b, depth)?))
 }
 
+/// The expression inside memo wrappers (the plan recomputes what it does not share).
+fn strip_memo(e: &Expr) -> &Expr {
+    match e {
+        Expr::Memo(inner, _) => strip_memo(inner),
+        other => other,
+    }
+}
+
+/// The domain of a quantifier: a path's nodes, or an atomic number.
+fn domain(e: &Expr, depth: u32) -> Option<Domain> {
+    if let Expr::Path(p) = e {
+        if mapped(p, depth).is_none() {
+            let p = path(p, depth)?;
+            return p.in_order.then_some(Domain::Nodes(p));
+        }
+    }
+    let n = num(e, depth)?;
+    n.is_atomic().then_some(Domain::Num(n))
+}
+
 /// The plan of a numeric expression (see [`Num`]).
 fn num(e: &Expr, depth: u32) -> Option<Num> {
     let depth = deeper(depth)?;
@@ -402,12 +454,15 @@ fn num(e: &Expr, depth: u32) -> Option<Num> {
         },
         Expr::Arith(op, a, b) => Num::Arith(*op, bx(num(a, depth)?), bx(num(b, depth)?)),
         Expr::Neg(a) => Num::Neg(bx(num(a, depth)?)),
+        Expr::Var(v) => Num::Var(*v),
         Expr::If(c, a, b) => Num::If(
             Box::new(test(c, depth)?),
             bx(num(a, depth)?),
             bx(num(b, depth)?),
         ),
         Expr::Call(b, args, _) => match (b, args.as_slice()) {
+            (Builtin::True, []) => Num::Bool(true),
+            (Builtin::False, []) => Num::Bool(false),
             (
                 Builtin::Constructor(
                     ty @ (AtomicType::Decimal | AtomicType::Integer | AtomicType::Double),
@@ -422,7 +477,10 @@ fn num(e: &Expr, depth: u32) -> Option<Num> {
                 | Builtin::RoundHalfToEven,
                 [a],
             ) => Num::Round(*b, bx(num(a, depth)?)),
-            (Builtin::Sum, [Expr::Path(p)]) => {
+            (Builtin::Sum, [arg]) => {
+                let Expr::Path(p) = strip_memo(arg) else {
+                    return None;
+                };
                 let (p, each) = match mapped(p, depth) {
                     Some((p, e)) => (p?, Some(bx(num(e, depth)?))),
                     None => (path(p, depth)?, None),
@@ -569,7 +627,13 @@ fn path_of(p: &PathExpr, steps: &[Step], depth: u32) -> Option<Path> {
         .iter()
         .map(|s| step(s, depth))
         .collect::<Option<Box<[PlanStep]>>>()?;
-    let distinct = steps
+    // leading `..` and `.` steps keep the one start node one node (`../../cac:InvoiceLine`);
+    // after them, only child, attribute and self steps after the first reach no node twice
+    let lead = (steps.iter())
+        .take_while(|s| matches!(s.axis, Axis::Parent | Axis::Self_))
+        .count();
+    let rest = steps.get(lead..).unwrap_or_default();
+    let distinct = rest
         .iter()
         .skip(1)
         .all(|s| matches!(s.axis, Axis::Child | Axis::Attribute | Axis::Self_));
@@ -578,7 +642,7 @@ fn path_of(p: &PathExpr, steps: &[Step], depth: u32) -> Option<Path> {
     } else {
         (p.prefix_memo.get(steps.len() - 1).copied()).map(PathMemo::Prefix)
     };
-    let in_order = distinct && steps.iter().all(|s| !s.axis.is_reverse());
+    let in_order = distinct && rest.iter().all(|s| !s.axis.is_reverse());
     Some(Path {
         root,
         steps,
@@ -733,6 +797,9 @@ impl<'a> Ev<'a, '_> {
                 general_compare(*op, &x, &y).ok()?
             }
             Test::NumExists(x) => self.plan_num(x, n)?.is_some(),
+            Test::Quantified(every, slot, d, cond) => {
+                self.plan_quantified(*every, *slot, d, cond, n)?
+            }
             Test::And(..) | Test::Or(..) | Test::Not(_) | Test::Exists(_) => {
                 self.plan_test(t, n)?
             }
@@ -744,6 +811,7 @@ impl<'a> Ev<'a, '_> {
     pub(crate) fn plan_num(&mut self, x: &'a Num, n: XNode<'a>) -> Option<Option<Item<'a>>> {
         Some(match x {
             Num::Lit(l) => Some(l.item()),
+            Num::Bool(b) => Some(Item::Boolean(*b)),
             Num::Context => Some(Item::Untyped(n.string_value())),
             Num::Value(p) => self
                 .plan_one(p, n)?
@@ -791,6 +859,11 @@ impl<'a> Ev<'a, '_> {
                 Some(r?.unwrap_or(Item::Integer(0)))
             }
             Num::Memo(id, inner) => return self.plan_memo(*id, inner, n),
+            Num::Var(v) => match self.var_items(*v) {
+                [] => None,
+                [one] => Some(one.atomize()),
+                _ => return None,
+            },
             Num::If(c, a, b) => match self.plan_test(c, n)? {
                 true => self.plan_num(a, n)?,
                 false => self.plan_num(b, n)?,
@@ -813,6 +886,47 @@ impl<'a> Ev<'a, '_> {
         };
         self.memo_store(id, Some(n), value.as_slice());
         Some(value.map(|v| v.atomize()))
+    }
+
+    /// [`Test::Quantified`]: the variable bound to each value of the domain in turn, as the
+    /// walker binds it, until the condition decides.
+    fn plan_quantified(
+        &mut self,
+        every: bool,
+        slot: usize,
+        d: &'a Domain,
+        cond: &'a Test,
+        n: XNode<'a>,
+    ) -> Option<bool> {
+        let mut values = self.take();
+        let r = self.plan_domain(d, n, &mut values).and_then(|()| {
+            for v in values.iter() {
+                self.bind_one(slot, v.clone());
+                if self.plan_test(cond, n)? != every {
+                    return Some(!every);
+                }
+            }
+            Some(every)
+        });
+        self.give(values);
+        r
+    }
+
+    /// The values of a quantifier's domain, pushed to `out`.
+    fn plan_domain(&mut self, d: &'a Domain, n: XNode<'a>, out: &mut Vec<Item<'a>>) -> Option<()> {
+        match d {
+            Domain::Nodes(p) => {
+                let mut nodes = self.take_nodes();
+                let r = self.plan_nodes(p, n, &mut nodes);
+                out.extend(nodes.iter().map(|m| Item::Node(*m)));
+                self.give_nodes(nodes);
+                r
+            }
+            Domain::Num(x) => {
+                out.extend(self.plan_num(x, n)?);
+                Some(())
+            }
+        }
     }
 
     /// A plan's value as an operand of arithmetic or rounding: untyped values are cast to
@@ -1251,6 +1365,21 @@ mod tests {
         "xs:decimal(c:ID) > 0",
         "xs:decimal(.) >= 1",
         "c:Amount/.. > 10",
+        // quantifiers over numbers and nodes, their variables in numbers and predicates
+        "every $r in xs:decimal(c:Amount) satisfies $r > 10",
+        "some $i in c:Line/@id satisfies xs:decimal($i) > 1",
+        "every $i in c:Line/@id satisfies xs:decimal($i) > 1",
+        "every $r in xs:decimal(c:Amount) satisfies exists(../c:Line[xs:decimal(c:Amount) = $r])",
+        "every $r in xs:decimal(c:Line[2]/@id) satisfies sum(c:Line[xs:decimal(@id) = $r]/xs:decimal(@id)) = $r",
+        "some $x in c:Note satisfies $x = 5",
+        "every $x in c:Nope satisfies $x = 5",
+        "c:Line/@id = true()",
+        "exists(c:Line[c:Empty = false()])",
+        "sum(c:Line/xs:decimal(@id)) > 1 and sum(c:Line/xs:decimal(@id)) < 10",
+        "count(../c:Line) = 4",
+        "count(../../c:Line/c:ID) >= 1",
+        "sum(../c:Line/xs:decimal(@id)) = 3",
+        "../../c:Line/c:ID = 'VAT'",
     ];
 
     fn walk<'a>(x: &'a XPath, ctx: &mut DynamicContext<'a>) -> Result<bool, XPathError> {
@@ -1479,7 +1608,7 @@ mod tests {
         c.declare_variable("v");
         for src in [
             "$v = 'x'",
-            "xs:decimal($v) + 1 > 0",
+            "every $x in c:ID, $y in c:Note satisfies $x = $y",
             "every $x in c:ID satisfies $x = 'a'",
             "matches(c:ID, $v)",
             "sum((c:Line | c:ID)/@id) = 1",
