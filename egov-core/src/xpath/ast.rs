@@ -206,9 +206,30 @@ impl PathExpr {
             && !p.steps.is_empty()
             && p.steps
                 .iter()
-                .all(|s| s.preds.is_empty() && matches!(s.kind, StepKind::Axis(..)));
+                .all(|s| s.preds.is_empty() && matches!(s.kind, StepKind::Axis(..)))
+            && few_routes(p.steps.iter().map(|s| match &s.kind {
+                StepKind::Axis(a, _) => Some(*a),
+                _ => None,
+            }));
         p
     }
+}
+
+/// True when a depth-first search for a path's first node reaches each node by few routes:
+/// after the leading `..` and `.` steps (one node each), at most two steps on axes other than
+/// child, attribute and self (`//x`, `a//b`, `../x//y`). Every further such step (`..//..//…`,
+/// `following-sibling::*` again and again) multiplies the routes; those paths are evaluated
+/// step by step, each node once per step. `axes`: the steps' axes (None: not an axis step).
+pub(crate) fn few_routes(axes: impl IntoIterator<Item = Option<Axis>>) -> bool {
+    let mut lead = true;
+    let mut multi = 0;
+    for a in axes {
+        lead = lead && matches!(a, Some(Axis::Parent | Axis::Self_));
+        if !lead && !matches!(a, Some(Axis::Child | Axis::Attribute | Axis::Self_)) {
+            multi += 1;
+        }
+    }
+    multi <= 2
 }
 
 /// The leading steps of a path, whose name tests it cannot do without: up to the first

@@ -17,7 +17,9 @@ use std::sync::{Arc, OnceLock};
 use super::ast::VarRef;
 use super::ast::{Axis, CodeListTokens, Expr, Literal, NodeTest, PathExpr, PathStart, PredKind};
 use super::ast::{Step, StepKind};
-use super::eval::{apply_string_fn, contains_str, ends_with, starts_with, substring_part, Ev};
+use super::eval::{
+    apply_string_fn, contains_str, ends_with, sort_dedup, starts_with, substring_part, Ev,
+};
 use super::functions::{self, Builtin};
 use super::regex::RegexCache;
 use super::value::{arith, cast, cmp_str, general_compare, negate, round, Rounding};
@@ -249,6 +251,8 @@ pub(crate) struct Path {
     distinct: bool,
     /// `distinct` and no reverse axis: the nodes come in document order.
     in_order: bool,
+    /// A depth-first search reaches each node by few routes (see `ast::few_routes`).
+    few_routes: bool,
     /// Where the walker memoizes the value of this absolute path per document, and whether
     /// the plan's node list may be stored there (no repetitions, document order).
     memo: Option<(PathMemo, bool)>,
@@ -643,12 +647,14 @@ fn path_of(p: &PathExpr, steps: &[Step], depth: u32) -> Option<Path> {
         (p.prefix_memo.get(steps.len() - 1).copied()).map(PathMemo::Prefix)
     };
     let in_order = distinct && rest.iter().all(|s| !s.axis.is_reverse());
+    let few_routes = super::ast::few_routes(steps.iter().map(|s| Some(s.axis)));
     Some(Path {
         root,
         steps,
         required: p.required.clone(),
         distinct,
         in_order,
+        few_routes,
         memo: memo.map(|m| (m, in_order)),
     })
 }
@@ -1050,7 +1056,7 @@ impl<'a> Ev<'a, '_> {
         if self.names_absent(&p.required, start) || self.name_path_absent(start, steps) {
             return Some(false);
         }
-        if p.memo.is_some() {
+        if p.memo.is_some() || !p.few_routes {
             let mut nodes = self.take_nodes();
             let r = self
                 .plan_nodes(p, n, &mut nodes)
@@ -1207,6 +1213,11 @@ impl<'a> Ev<'a, '_> {
                 if r.is_none() {
                     break;
                 }
+            }
+            if !matches!(s.axis, Axis::Child | Axis::Attribute | Axis::Self_) && out.len() > 1 {
+                // several context nodes on an axis that can reach a node twice: one of each,
+                // in document order, as the walker keeps them (and `..//..//…` stays polynomial)
+                sort_dedup(&mut next);
             }
             std::mem::swap(out, &mut next);
             if r.is_none() || out.is_empty() {
