@@ -557,6 +557,14 @@ impl Expr {
         found
     }
 
+    /// The expression inside reuse wrappers ([`Expr::Memo`], [`Expr::NameOnly`]).
+    pub(crate) fn unwrapped(&self) -> &Expr {
+        match self {
+            Expr::Memo(inner, _) | Expr::NameOnly(inner, _) => inner.unwrapped(),
+            other => other,
+        }
+    }
+
     /// Wraps the name-only conjuncts/disjuncts of a boolean condition in [`Expr::NameOnly`].
     pub(crate) fn wrap_name_only(self) -> Expr {
         if self.name_only() && self.reads_name() {

@@ -2826,11 +2826,8 @@ impl<'a, 's> Ev<'a, 's> {
         let Some(v) = self.numeric_arg(b, args, 0, f)? else {
             return Ok(None);
         };
-        let mode = match b {
-            B::Round => Rounding::Round,
-            B::Floor => Rounding::Floor,
-            B::Ceiling => Rounding::Ceiling,
-            B::Abs => Rounding::Abs,
+        let mode = match Rounding::of(b) {
+            Some(mode) if b != B::RoundHalfToEven || args.len() < 2 => mode,
             _ => {
                 let p = if args.len() > 1 {
                     match self.atom_opt(arg(args, 1)?, f, What::Arg(b, 1))? {

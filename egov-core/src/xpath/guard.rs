@@ -666,18 +666,10 @@ struct Seq<'e> {
     source: Option<(&'e str, bool)>,
 }
 
-/// The expression inside reuse wrappers (see `Expr::Memo`, `Expr::NameOnly`).
-fn strip(e: &Expr) -> &Expr {
-    match e {
-        Expr::Memo(inner, _) | Expr::NameOnly(inner, _) => strip(inner),
-        other => other,
-    }
-}
-
 /// The conditions on the effective boolean value of `e` (following the evaluator: `and` and
 /// `or` left to right, the right operand only when the left does not decide).
 fn ebv(e: &Expr, focus: Focus<'_>) -> Ebv {
-    match strip(e) {
+    match e.unwrapped() {
         Expr::Or(a, b) => either(ebv(a, focus), ebv(b, focus)),
         // `A and B` is `not(not(A) or not(B))`, with the same order of evaluation
         Expr::And(a, b) => either(ebv(a, focus).negated(), ebv(b, focus).negated()).negated(),
@@ -737,7 +729,7 @@ fn ebv(e: &Expr, focus: Focus<'_>) -> Ebv {
 /// `count(P) op n` (also a sum or difference of counts, `count(P) + count(Q) > 0`): true or
 /// false, as `0 op n` is, when the paths are empty.
 fn count_comparison(op: CmpOp, a: &Expr, b: &Expr) -> Option<Ebv> {
-    let Expr::Literal(Literal::Integer(n)) = strip(b) else {
+    let Expr::Literal(Literal::Integer(n)) = b.unwrapped() else {
         return None;
     };
     let (ok, zero) = count_sum(a)?;
@@ -759,7 +751,7 @@ fn count_comparison(op: CmpOp, a: &Expr, b: &Expr) -> Option<Ebv> {
 
 /// `count(P)` or a sum or difference of such: (raises no error, is zero if no error).
 fn count_sum(e: &Expr) -> Option<(Cond, Cond)> {
-    match strip(e) {
+    match e.unwrapped() {
         Expr::Call(Builtin::Count, args, _) if args.len() == 1 => {
             let s = sequence(args.first()?)?;
             Some((s.ok, s.empty))
@@ -777,7 +769,7 @@ fn count_sum(e: &Expr) -> Option<(Cond, Cond)> {
 /// The string literals of `e` (`'S'`, `('30', '58')`); None for anything else or an empty
 /// string (which `normalize-space(())` gives without any element).
 fn string_literals(e: &Expr) -> Option<Vec<&str>> {
-    match strip(e) {
+    match e.unwrapped() {
         Expr::Literal(Literal::String(s)) if !s.is_empty() => Some(vec![&**s]),
         Expr::Seq(items) if !items.is_empty() => {
             let mut out = Vec::with_capacity(items.len());
@@ -824,7 +816,7 @@ fn string_comparison(op: CmpOp, a: &Expr, b: &Expr, focus: Focus<'_>) -> Option<
 
 /// A sequence of nodes or strings: a path, `.`, or a string function of one item.
 fn value<'e>(e: &'e Expr, focus: Focus<'e>) -> Option<Seq<'e>> {
-    match strip(e) {
+    match e.unwrapped() {
         Expr::Path(_) => sequence(e),
         Expr::ContextItem => Some(Seq {
             ok: Cond::True,
@@ -874,7 +866,7 @@ fn value<'e>(e: &'e Expr, focus: Focus<'e>) -> Option<Seq<'e>> {
 /// item, its source as in [`Seq::source`]). `.`, a string function, or a child of the context
 /// element that no element of that name has twice.
 fn single<'e>(e: &'e Expr, focus: Focus<'e>) -> Option<(Cond, Option<(&'e str, bool)>)> {
-    match strip(e) {
+    match e.unwrapped() {
         Expr::Path(p) => {
             let parent = focus.element?;
             let [step] = &*p.steps else {
@@ -896,7 +888,7 @@ fn single<'e>(e: &'e Expr, focus: Focus<'e>) -> Option<(Cond, Option<(&'e str, b
         }
         Expr::ContextItem | Expr::Call(..) | Expr::Literal(Literal::String(_)) => {
             let s = value(e, focus)?;
-            (!s.nodes || matches!(strip(e), Expr::ContextItem)).then_some((s.ok, s.source))
+            (!s.nodes || matches!(e.unwrapped(), Expr::ContextItem)).then_some((s.ok, s.source))
         }
         _ => None,
     }
@@ -906,7 +898,7 @@ fn single<'e>(e: &'e Expr, focus: Focus<'e>) -> Option<(Cond, Option<(&'e str, b
 /// an error; a step's predicates are taken into account where they cannot (or their error is
 /// ruled out); a last step may be a string function (`cac:TaxScheme/normalize-space(cbc:ID)`).
 fn sequence(e: &Expr) -> Option<Seq<'_>> {
-    let Expr::Path(p) = strip(e) else {
+    let Expr::Path(p) = e.unwrapped() else {
         return None;
     };
     path(p)

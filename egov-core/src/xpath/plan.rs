@@ -218,18 +218,6 @@ impl NumLit {
     }
 }
 
-/// The rounding of a one-argument rounding function.
-fn rounding_of(b: Builtin) -> Option<Rounding> {
-    Some(match b {
-        Builtin::Round => Rounding::Round,
-        Builtin::Floor => Rounding::Floor,
-        Builtin::Ceiling => Rounding::Ceiling,
-        Builtin::Abs => Rounding::Abs,
-        Builtin::RoundHalfToEven => Rounding::HalfEven(0),
-        _ => return None,
-    })
-}
-
 /// An integer-valued plan.
 #[derive(Debug)]
 pub(crate) enum Int {
@@ -424,14 +412,6 @@ fn comparison(op: CmpOp, a: &Expr, b: &Expr, depth: u32) -> Option<Test> {
     Some(Test::NumCompare(num(a, depth)?, op, num(b, depth)?))
 }
 
-/// The expression inside memo wrappers (the plan recomputes what it does not share).
-fn strip_memo(e: &Expr) -> &Expr {
-    match e {
-        Expr::Memo(inner, _) => strip_memo(inner),
-        other => other,
-    }
-}
-
 /// The domain of a quantifier: a path's nodes, or an atomic number.
 fn domain(e: &Expr, depth: u32) -> Option<Domain> {
     if let Expr::Path(p) = e {
@@ -482,7 +462,7 @@ fn num(e: &Expr, depth: u32) -> Option<Num> {
                 [a],
             ) => Num::Round(*b, bx(num(a, depth)?)),
             (Builtin::Sum, [arg]) => {
-                let Expr::Path(p) = strip_memo(arg) else {
+                let Expr::Path(p) = arg.unwrapped() else {
                     return None;
                 };
                 let (p, each) = match mapped(p, depth) {
@@ -844,7 +824,7 @@ impl<'a> Ev<'a, '_> {
                 None => None,
             },
             Num::Round(b, a) => match self.plan_operand(a, n)? {
-                Some(v) if v.is_numeric() => Some(round(&v, rounding_of(*b)?).ok()?),
+                Some(v) if v.is_numeric() => Some(round(&v, Rounding::of(*b)?).ok()?),
                 Some(_) => return None,
                 None => None,
             },

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use rust_decimal::Decimal;
 
 use super::big::BigDecimal;
+use super::functions::Builtin;
 use super::XPathError;
 use crate::xml::{Attribute, Node, NodeKind};
 
@@ -1442,6 +1443,21 @@ pub(crate) enum Rounding {
     Ceiling,
     Abs,
     HalfEven(i64),
+}
+
+impl Rounding {
+    /// The rounding of a rounding function called with one argument (`round-half-to-even` to
+    /// precision 0).
+    pub(crate) fn of(b: Builtin) -> Option<Rounding> {
+        Some(match b {
+            Builtin::Round => Rounding::Round,
+            Builtin::Floor => Rounding::Floor,
+            Builtin::Ceiling => Rounding::Ceiling,
+            Builtin::Abs => Rounding::Abs,
+            Builtin::RoundHalfToEven => Rounding::HalfEven(0),
+            _ => return None,
+        })
+    }
 }
 
 pub(crate) fn round<'a>(v: &Item<'a>, mode: Rounding) -> R<Item<'a>> {
