@@ -624,6 +624,36 @@ impl Expr {
         found
     }
 
+    /// True when the value is always one `xs:boolean` (comparisons, connectives,
+    /// quantifiers, the boolean functions; `if` with two such branches).
+    pub(crate) fn is_boolean(&self) -> bool {
+        match self {
+            // (value and node comparisons of an empty operand are empty)
+            Expr::GeneralCmp(..)
+            | Expr::And(..)
+            | Expr::Or(..)
+            | Expr::Quantified { .. }
+            | Expr::Castable(..)
+            | Expr::InstanceOf(..) => true,
+            Expr::Call(b, _, _) => matches!(
+                b,
+                Builtin::Not
+                    | Builtin::True
+                    | Builtin::False
+                    | Builtin::Boolean
+                    | Builtin::Exists
+                    | Builtin::Empty
+                    | Builtin::Contains
+                    | Builtin::StartsWith
+                    | Builtin::EndsWith
+                    | Builtin::Matches
+            ),
+            Expr::If(_, t, e) => t.is_boolean() && e.is_boolean(),
+            Expr::Memo(a, _) => a.is_boolean(),
+            _ => false,
+        }
+    }
+
     /// True when the value can never be numeric (so a predicate is a plain boolean filter).
     pub(crate) fn never_numeric(&self) -> bool {
         match self {

@@ -1016,6 +1016,7 @@ impl<'a> CompiledReader<'a> {
                 ret,
                 body,
                 frame,
+                plan: std::sync::OnceLock::new(),
             });
         }
         Ok(FunctionLibrary { sigs, funcs })

@@ -67,7 +67,7 @@ impl<'a> Focus<'a> {
     }
 }
 
-const MAX_CALL_DEPTH: u32 = 256;
+pub(super) const MAX_CALL_DEPTH: u32 = 256;
 /// Most integers `a to b` may add to the sequence being built (which counts what it holds
 /// already: `1 to 900000, 1 to 900000` is too much), so that an expression cannot make the
 /// evaluator hold gigabytes. Rules count to a few dozen.
@@ -3068,7 +3068,7 @@ fn is_xml_char(c: char) -> bool {
 }
 
 /// `fn:replace` with XPath replacement-string syntax (`$n`, `\$`, `\\`).
-fn replace(re: &regex::Regex, s: &str, rep: &str) -> R<String> {
+pub(super) fn replace(re: &regex::Regex, s: &str, rep: &str) -> R<String> {
     // validate the replacement string first
     let rb = rep.as_bytes();
     let mut i = 0;
@@ -3201,7 +3201,7 @@ pub(crate) fn matches_type(v: &[Item<'_>], t: &SequenceType) -> bool {
 
 /// XSLT/XPath function conversion rules (atomization, untypedAtomic cast, numeric promotion)
 /// followed by a type check.
-pub(crate) fn convert<'a>(
+pub(super) fn convert<'a>(
     mut v: Vec<Item<'a>>,
     t: &SequenceType,
     func: &str,

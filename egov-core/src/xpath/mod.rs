@@ -527,7 +527,18 @@ impl XPath {
 }
 
 fn context_free(e: &Expr) -> bool {
+    reads_no_context(e, false)
+}
+
+/// True when `e` reads no context item and no document; calls of user-defined functions are
+/// allowed when `calls` (what they read is then up to them).
+pub(crate) fn reads_no_context(e: &Expr, calls: bool) -> bool {
     match e {
+        Expr::UserCall(..) if calls => {
+            let mut free = true;
+            e.children(&mut |c| free = free && reads_no_context(c, calls));
+            free
+        }
         Expr::Path(_)
         | Expr::ContextItem
         | Expr::Root
@@ -542,7 +553,7 @@ fn context_free(e: &Expr) -> bool {
         }
         _ => {
             let mut free = true;
-            e.children(&mut |c| free = free && context_free(c));
+            e.children(&mut |c| free = free && reads_no_context(c, calls));
             free
         }
     }

@@ -56,11 +56,6 @@ impl RegexCache {
         Ok(RegexCache::default())
     }
 
-    /// The compiled regex for the literal `pattern` with `flags`.
-    pub(crate) fn get(&self, pattern: &str, flags: &str) -> R<Arc<Regex>> {
-        self.get_with_empty(pattern, flags, true).map(|(r, _)| r)
-    }
-
     /// The compiled regex and whether it matches the empty string. `literal`: the pattern and
     /// flags are literals of the expression, and the compiled regex is shared with the other
     /// call sites of the process (see [`shared`]); patterns computed when evaluating (from a

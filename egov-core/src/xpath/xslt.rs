@@ -3,8 +3,12 @@
 //! `xsl:choose`/`when`/`otherwise`, `xsl:if` and literal text are interpreted; every `select` and
 //! `test` is compiled once.
 
-use super::ast::{Expr, SequenceType};
+use std::sync::OnceLock;
+
+use super::ast::{Expr, ItemType, Occurrence, SequenceType};
 use super::parser::{parse_sequence_type, FnSig, Parser};
+use super::plan::{self, Test};
+use super::value::AtomicType;
 use super::StaticContext;
 use crate::xml::{Document, Node};
 use crate::Error;
@@ -40,6 +44,42 @@ pub(crate) struct UserFunction {
     pub body: Vec<Instr>,
     /// Local slots the body needs.
     pub frame: usize,
+    /// The [plan](super::plan) of the body as a test, made at the first call from a plan;
+    /// `None` when the function is not of the shape plans call (see
+    /// [`UserFunction::test_plan`]).
+    pub plan: OnceLock<Option<Box<Test>>>,
+}
+
+impl UserFunction {
+    /// The plan of a function whose value is one boolean computed from its parameters alone:
+    /// each parameter declared as exactly one atomic value (the arguments are converted as
+    /// the walker converts them), the body one `xsl:sequence` of a boolean expression that
+    /// reads no context (`xs:decimal($exp + $slack) >= $val and …`; a function it calls is
+    /// called by its own plan, or the walker), the result
+    /// `xs:boolean` or undeclared.
+    pub(crate) fn test_plan(&self) -> Option<&Test> {
+        self.plan
+            .get_or_init(|| {
+                let [Instr::Sequence(e)] = self.body.as_slice() else {
+                    return None;
+                };
+                let one_atomic = |t: &SequenceType| {
+                    matches!(t.item, ItemType::Atomic(_)) && t.occurrence == Occurrence::One
+                };
+                let typed = self
+                    .params
+                    .iter()
+                    .all(|(_, t)| t.as_ref().is_some_and(one_atomic));
+                let returns_boolean = self.ret.as_ref().is_none_or(|t| {
+                    t.item == ItemType::Atomic(AtomicType::Boolean)
+                        && t.occurrence == Occurrence::One
+                });
+                (typed && returns_boolean && e.is_boolean() && super::reads_no_context(e, true))
+                    .then(|| plan::compile(e).map(Box::new))
+                    .flatten()
+            })
+            .as_deref()
+    }
 }
 
 /// A library of user-defined functions, compiled from XSLT `function` elements.
@@ -314,6 +354,7 @@ impl FunctionLibrary {
                 ret,
                 body,
                 frame: bc.frame,
+                plan: OnceLock::new(),
             });
         }
         Ok(FunctionLibrary { sigs, funcs })
