@@ -4,12 +4,43 @@
 //! without the document index), and a pattern answers for a node whose shape it matches as it
 //! does when matched whole; where the expression's absence guard holds for the document, it
 //! must evaluate to true (the document has codes and repeated children for the guards on values
-//! and repetitions).
+//! and repetitions). Expressions may call a few user functions.
 #![no_main]
 
 use egov_core::xml::Document;
-use egov_core::xpath::{DynamicContext, Item, NamePresence, Pattern, StaticContext, XNode, XPath};
+use std::sync::{Arc, OnceLock};
+
+use egov_core::xpath::{
+    DynamicContext, FunctionLibrary, Item, NamePresence, Pattern, StaticContext, XNode, XPath,
+};
 use libfuzzer_sys::fuzz_target;
+
+/// User functions for expressions to call (`u:slack` as the Peppol rules have it; one calling
+/// another; one without a test plan).
+const FUNCTIONS: &[&str] = &[
+    r#"<xsl:function name="u:slack" as="xs:boolean"><xsl:param name="exp" as="xs:decimal"/><xsl:param name="val" as="xs:decimal"/><xsl:param name="slack" as="xs:decimal"/><xsl:sequence select="xs:decimal($exp + $slack) &gt;= $val and xs:decimal($exp - $slack) &lt;= $val"/></xsl:function>"#,
+    r#"<xsl:function name="u:small"><xsl:param name="v" as="xs:integer"/><xsl:sequence select="$v &lt; 100"/></xsl:function>"#,
+    r#"<xsl:function name="u:big" as="xs:boolean"><xsl:param name="v" as="xs:integer"/><xsl:sequence select="$v &gt; 5 and u:small($v)"/></xsl:function>"#,
+    r#"<xsl:function name="u:untyped"><xsl:param name="v"/><xsl:sequence select="string-length($v) &gt; 2"/></xsl:function>"#,
+];
+
+/// The static context of the expressions (the library compiled once).
+fn static_context() -> StaticContext {
+    let mut ctx = StaticContext::new();
+    ctx.bind_namespace("i", "urn:i");
+    ctx.bind_namespace("c", "urn:c");
+    ctx.bind_namespace("u", "urn:u");
+    static LIB: OnceLock<Option<Arc<FunctionLibrary>>> = OnceLock::new();
+    let lib = LIB.get_or_init(|| {
+        FunctionLibrary::from_xslt(FUNCTIONS.iter().copied(), &ctx)
+            .ok()
+            .map(Arc::new)
+    });
+    if let Some(lib) = lib {
+        ctx.set_functions(lib.clone());
+    }
+    ctx
+}
 
 const DOC: &str = r#"<i:Invoice xmlns:i="urn:i" xmlns:c="urn:c" c:v="1">
   <c:ID>R-1</c:ID><c:Note>a  b</c:Note><c:Note>x<![CDATA[y]]>z</c:Note>
@@ -27,9 +58,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(doc) = Document::parse_default(DOC.as_bytes()) else {
         return;
     };
-    let mut ctx = StaticContext::new();
-    ctx.bind_namespace("i", "urn:i");
-    ctx.bind_namespace("c", "urn:c");
+    let mut ctx = static_context();
     let slot = ctx.declare_variable("v");
     if let Ok(x) = XPath::compile(text, &ctx) {
         let mut dynamic = DynamicContext::for_document(&doc);

@@ -25,17 +25,28 @@ pub(crate) struct Scratch<'a> {
     /// The document asking for an index, and how often it asked.
     pub index_doc: usize,
     pub index_requests: u32,
-    /// Values of [`Expr::Memo`] subexpressions of the current evaluation.
+    /// Values of [`Expr::Memo`] subexpressions: the first `memo_live` entries are of the
+    /// current generation (one per subexpression), the others stale buffers for reuse.
     pub memo: Vec<MemoEntry<'a>>,
-    /// Bumped at each top-level evaluation and each variable binding: memo entries of an older
-    /// generation are stale.
-    pub memo_gen: u64,
+    /// Set to 0 at each top-level evaluation and each variable binding (a new generation):
+    /// the entries before are stale.
+    pub memo_live: usize,
 }
+
+impl Scratch<'_> {
+    /// Starts a new generation of memo entries (see [`Scratch::memo_live`]).
+    #[inline]
+    pub(crate) fn new_memo_generation(&mut self) {
+        self.memo_live = 0;
+    }
+}
+
+/// Memo entries of one generation beyond this start the generation's table over.
+const MAX_MEMO_ENTRIES: usize = 64;
 
 /// The value of one memoized subexpression.
 pub(crate) struct MemoEntry<'a> {
     id: u32,
-    gen: u64,
     base: usize,
     ctx: Option<XNode<'a>>,
     value: Vec<Item<'a>>,
@@ -94,7 +105,7 @@ impl<'a, 's> Ev<'a, 's> {
         while sc.locals.len() < locals {
             sc.locals.push(Vec::new());
         }
-        sc.memo_gen += 1;
+        sc.new_memo_generation();
         Ev {
             vars,
             sc,
@@ -476,7 +487,7 @@ impl<'a, 's> Ev<'a, 's> {
     }
 
     fn bind(&mut self, slot: usize, items: &[Item<'a>]) {
-        self.sc.memo_gen += 1;
+        self.sc.new_memo_generation();
         let idx = self.base + slot;
         while self.sc.locals.len() <= idx {
             self.sc.locals.push(Vec::new());
@@ -488,7 +499,7 @@ impl<'a, 's> Ev<'a, 's> {
     }
 
     pub(super) fn bind_one(&mut self, slot: usize, item: Item<'a>) {
-        self.sc.memo_gen += 1;
+        self.sc.new_memo_generation();
         let idx = self.base + slot;
         while self.sc.locals.len() <= idx {
             self.sc.locals.push(Vec::new());
@@ -537,51 +548,42 @@ impl<'a, 's> Ev<'a, 's> {
 
     /// The memoized value of subexpression `id` for this focus, bindings and frame.
     pub(super) fn memo_lookup(&self, id: u32, ctx: Option<XNode<'a>>) -> Option<&[Item<'a>]> {
-        let (gen, base) = (self.sc.memo_gen, self.base);
-        self.sc
-            .memo
+        let base = self.base;
+        (self.sc.memo.get(..self.sc.memo_live)?)
             .iter()
             .find(|m| m.id == id)
-            .filter(|m| m.gen == gen && m.base == base && m.ctx == ctx)
+            .filter(|m| m.base == base && m.ctx == ctx)
             .map(|m| m.value.as_slice())
     }
 
     pub(super) fn memo_store(&mut self, id: u32, ctx: Option<XNode<'a>>, value: &[Item<'a>]) {
-        let (gen, base) = (self.sc.memo_gen, self.base);
+        let (live, base) = (self.sc.memo_live, self.base);
         let memo = &mut self.sc.memo;
-        // the entry of this id, else a stale one (its buffer is reused), else a new one
-        let found = memo
-            .iter()
-            .position(|m| m.id == id)
-            .or_else(|| memo.iter().position(|m| m.gen != gen));
-        let pos = match found {
-            Some(p) => {
-                if let Some(m) = memo.get_mut(p) {
-                    m.id = id;
-                }
-                p
-            }
-            None => {
-                if memo.len() >= 64 {
-                    memo.clear();
-                }
-                memo.push(MemoEntry {
-                    id,
-                    gen,
-                    base,
-                    ctx,
-                    value: Vec::new(),
-                });
-                memo.len() - 1
-            }
+        // the live entry of this id, else the first stale one (its buffer is reused)
+        let at = match memo
+            .get(..live)
+            .and_then(|l| l.iter().position(|m| m.id == id))
+        {
+            Some(p) => p,
+            None if live < MAX_MEMO_ENTRIES => live,
+            None => 0,
         };
-        if let Some(m) = memo.get_mut(pos) {
-            m.gen = gen;
+        if at >= memo.len() {
+            memo.push(MemoEntry {
+                id,
+                base,
+                ctx,
+                value: Vec::new(),
+            });
+        }
+        if let Some(m) = memo.get_mut(at) {
+            m.id = id;
             m.base = base;
             m.ctx = ctx;
             m.value.clear();
             m.value.extend_from_slice(value);
         }
+        self.sc.memo_live = if at < live { live } else { at + 1 };
     }
 
     /// Evaluates `e`, appending its items to `out`.
