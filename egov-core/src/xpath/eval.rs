@@ -11,7 +11,7 @@ use super::functions::{self, Builtin};
 use super::index::{name_path_step, subtree_end, DocIndex};
 use super::regex::RegexCache;
 use super::value::*;
-use super::xslt::{FunctionLibrary, Instr, VarValue};
+use super::xslt::{FunctionLibrary, Instr, UserFunction, VarValue};
 use super::{Sequence, XPathError};
 use crate::xml::{Document, NodeKind};
 
@@ -2551,10 +2551,7 @@ impl<'a, 's> Ev<'a, 's> {
                 } else {
                     None
                 };
-                Item::String(match s {
-                    Str::Borrowed(whole) => Str::Borrowed(functions::substring(whole, start, len)),
-                    other => Str::copy_of(functions::substring(&other, start, len)),
-                })
+                Item::String(substring_of(s, start, len))
             }
             B::SubstringBefore | B::SubstringAfter => {
                 let s = self.str_arg(b, args, 0, f)?;
@@ -2941,20 +2938,15 @@ impl<'a, 's> Ev<'a, 's> {
             }
             values.push(v);
         }
-        let saved = (self.base, self.frame_end);
-        self.base = self.frame_end;
-        self.frame_end = self.base + func.frame;
-        self.depth += 1;
-        for (i, v) in values.into_iter().enumerate() {
-            let slot = func.params.get(i).map_or(i, |p| p.0);
-            self.bind(slot, &v);
-            self.give(v);
-        }
         let start = out.len();
-        let r = self.exec(&func.body, out);
-        self.depth -= 1;
-        (self.base, self.frame_end) = saved;
-        r?;
+        self.in_frame(func, |ev| {
+            for (i, v) in values.into_iter().enumerate() {
+                let slot = func.params.get(i).map_or(i, |p| p.0);
+                ev.bind(slot, &v);
+                ev.give(v);
+            }
+            ev.exec(&func.body, out)
+        })?;
         if let Some(ty) = &func.ret {
             let mut produced = self.take();
             produced.extend(out.drain(start..));
@@ -2963,6 +2955,23 @@ impl<'a, 's> Ev<'a, 's> {
             self.give(converted);
         }
         Ok(())
+    }
+
+    /// Runs `body` in a frame of its own for a call of `func` (its parameters and variables
+    /// in the frame's slots), one call level deeper.
+    pub(super) fn in_frame<T>(
+        &mut self,
+        func: &UserFunction,
+        body: impl FnOnce(&mut Self) -> T,
+    ) -> T {
+        let saved = (self.base, self.frame_end);
+        self.base = self.frame_end;
+        self.frame_end = self.base + func.frame;
+        self.depth += 1;
+        let r = body(self);
+        self.depth -= 1;
+        (self.base, self.frame_end) = saved;
+        r
     }
 
     /// Runs XSLT instructions of a function body (no focus).
@@ -3016,6 +3025,14 @@ impl<'a, 's> Ev<'a, 's> {
             }
         }
         Ok(())
+    }
+}
+
+/// `substring(s, start, len)`, borrowed when `s` is.
+pub(super) fn substring_of(s: Str<'_>, start: f64, len: Option<f64>) -> Str<'_> {
+    match s {
+        Str::Borrowed(whole) => Str::Borrowed(functions::substring(whole, start, len)),
+        other => Str::copy_of(functions::substring(&other, start, len)),
     }
 }
 

@@ -14,12 +14,12 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use super::ast::CallExtra;
-use super::ast::VarRef;
 use super::ast::{Axis, CodeListTokens, Expr, Literal, NodeTest, PathExpr, PathStart, PredKind};
+use super::ast::{CallExtra, VarRef};
 use super::ast::{Step, StepKind};
 use super::eval::{
-    apply_string_fn, contains_str, ends_with, replace, sort_dedup, starts_with, substring_part, Ev,
+    apply_string_fn, contains_str, ends_with, replace, sort_dedup, starts_with, substring_of,
+    substring_part, Ev,
 };
 use super::functions::{self, Builtin};
 use super::regex::RegexCache;
@@ -1042,18 +1042,13 @@ impl<'a> Ev<'a, '_> {
             let [one] = <[Item<'a>; 1]>::try_from(converted.ok()?).ok()?;
             values.push((*slot, one));
         }
-        let saved = (self.base, self.frame_end);
-        self.base = self.frame_end;
-        self.frame_end = self.base + func.frame;
-        self.depth += 1;
-        for (slot, v) in values {
-            self.bind_one(slot, v);
-        }
-        // the body reads no context: `n` is not used
-        let r = self.plan_test(body, n);
-        self.depth -= 1;
-        (self.base, self.frame_end) = saved;
-        r
+        self.in_frame(func, |ev| {
+            for (slot, v) in values {
+                ev.bind_one(slot, v);
+            }
+            // the body reads no context: `n` is not used
+            ev.plan_test(body, n)
+        })
     }
 
     /// The value of a numeric plan at context node `n` (`Some(None)`: empty; `None`: ask the
@@ -1248,10 +1243,7 @@ impl<'a> Ev<'a, '_> {
                 Some(v) => v.string_value(),
                 None => Str::Borrowed(""),
             },
-            Text::Substring(s, start, len) => match self.plan_text(s, n)? {
-                Str::Borrowed(whole) => Str::Borrowed(functions::substring(whole, *start, *len)),
-                other => Str::copy_of(functions::substring(&other, *start, *len)),
-            },
+            Text::Substring(s, start, len) => substring_of(self.plan_text(s, n)?, *start, *len),
             Text::Replace(s, re, rep) => {
                 let s = self.plan_text(s, n)?;
                 match re.get()? {
