@@ -1727,6 +1727,16 @@ mod tests {
         "xs:integer(concat('1', substring(normalize-space(.), 1, 1))) > 10",
     ];
 
+    /// The context items the agreement tests try: every node and attribute of `doc`.
+    fn every_node_and_attribute(doc: &Document) -> Vec<XNode<'_>> {
+        let mut contexts = Vec::new();
+        for n in doc.nodes() {
+            contexts.push(XNode::Node(n));
+            contexts.extend(n.attributes().map(XNode::Attr));
+        }
+        contexts
+    }
+
     fn walk<'a>(x: &'a XPath, ctx: &mut DynamicContext<'a>) -> Result<bool, XPathError> {
         let expr = x.expr()?;
         x.run(ctx, |ev, f| ev.ebv(expr, f))
@@ -1739,11 +1749,7 @@ mod tests {
         for (p, ns) in [("i", "urn:i"), ("c", "urn:c"), ("d", "urn:d")] {
             c.bind_namespace(p, ns);
         }
-        let mut contexts: Vec<XNode<'_>> = Vec::new();
-        for n in doc.nodes() {
-            contexts.push(XNode::Node(n));
-            contexts.extend(n.attributes().map(XNode::Attr));
-        }
+        let contexts = every_node_and_attribute(&doc);
         let (mut answered, mut given_up) = (0, 0);
         for src in PLANNED {
             let answered_before = answered;
@@ -1837,11 +1843,7 @@ mod tests {
             "u:ctx(7)",
             "u:big(c:Amount * 100)",
         ];
-        let mut contexts: Vec<XNode<'_>> = Vec::new();
-        for n in doc.nodes() {
-            contexts.push(XNode::Node(n));
-            contexts.extend(n.attributes().map(XNode::Attr));
-        }
+        let contexts = every_node_and_attribute(&doc);
         for src in planned.iter().chain(&never) {
             let x = XPath::compile(src, &c).unwrap();
             let plan = compile(x.expr().unwrap());
