@@ -14,6 +14,7 @@
 //! ```
 
 use egov_core::xml::Document;
+use egov_core::xpath::DynamicContext;
 
 use crate::report::{business_terms_in, Finding, Flag, Location, Report};
 use crate::rules::{self, Scenario, ScenarioSelection, Scenarios};
@@ -92,7 +93,10 @@ impl Validator {
             Ok(s) => s,
             Err(e) => return internal_error(syntax, &e),
         };
-        let scenario = match scenarios.select(doc) {
+        // one indexed evaluation context for the scenario's match and its rules
+        let mut ctx = DynamicContext::for_document(doc);
+        ctx.index_document(doc);
+        let scenario = match scenarios.select_in(&mut ctx) {
             ScenarioSelection::Matched(s) => s,
             ScenarioSelection::NoMatch => {
                 let message = "no validation scenario matches the document (XRechnung 3.0 or EN 16931 in UBL 2.1 or CII D16B, identified by its specification identifier BT-24)".to_owned();
@@ -110,7 +114,7 @@ impl Validator {
         let name = Some(scenario.name().to_owned());
         let findings = match schema_findings(scenario, doc) {
             Ok(f) if !f.is_empty() => f,
-            Ok(_) => schematron_findings(scenario, doc),
+            Ok(_) => schematron_findings(scenario, doc, &mut ctx),
             Err(e) => vec![pseudo(
                 "XSD",
                 format!("the XML Schema could not be loaded: {e}"),
@@ -194,8 +198,12 @@ fn schema_findings(scenario: &Scenario, doc: &Document) -> crate::Result<Vec<Fin
 
 /// The schematron steps of the scenario (CEN, then XRechnung), with its severity overrides; a
 /// dynamic error fails the step as KoSIT's XSLT does (`SCHEMATRON-PROCESSING-ERROR`).
-fn schematron_findings(scenario: &Scenario, doc: &Document) -> Vec<Finding> {
-    let (found, failure) = match scenario.run_schematron(doc) {
+fn schematron_findings<'a>(
+    scenario: &'a Scenario,
+    doc: &'a Document,
+    ctx: &mut DynamicContext<'a>,
+) -> Vec<Finding> {
+    let (found, failure) = match scenario.run_schematron_in(doc, ctx) {
         Ok(f) => (f, None),
         Err(e) => {
             let message = e.to_string();

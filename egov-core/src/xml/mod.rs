@@ -34,6 +34,7 @@ mod node;
 mod parser;
 mod writer;
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
 pub use error::{Position, XmlError, XmlErrorKind};
@@ -173,6 +174,9 @@ pub struct Document {
     namespaces: Vec<Box<str>>,
     root_element: u32,
     line_starts: OnceLock<Vec<u32>>,
+    /// How many positions were asked for before `line_starts` was built (see
+    /// [`Document::position_of`]).
+    positions_asked: AtomicU32,
     /// Per node: 1-based position among preceding siblings of the same kind and name, built in
     /// one linear pass when [`Node::path`] meets many siblings.
     sibling_indexes: OnceLock<Vec<u32>>,
@@ -245,14 +249,27 @@ impl Document {
     }
 
     /// Position (line/column) of a byte offset into [`Document::source`].
+    ///
+    /// The first few positions (a report's few findings) are counted from the start of the
+    /// document; after [`DIRECT_POSITIONS`] of them, a table of line starts answers.
     pub fn position_of(&self, offset: usize) -> Position {
-        let starts = self.line_starts.get_or_init(|| line_starts(&self.text));
-        let offset32 = u32::try_from(offset).unwrap_or(u32::MAX);
-        let line_idx = starts.partition_point(|s| *s <= offset32).saturating_sub(1);
-        let line_start = starts.get(line_idx).copied().unwrap_or(0) as usize;
+        let at = offset.min(self.text.len());
+        let (line_idx, line_start) = match self.line_starts.get() {
+            None if self.positions_asked.fetch_add(1, Ordering::Relaxed) < DIRECT_POSITIONS => {
+                let before = self.text.as_bytes().get(..at).unwrap_or_default();
+                let start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+                (count_newlines(before), start)
+            }
+            _ => {
+                let starts = self.line_starts.get_or_init(|| line_starts(&self.text));
+                let offset32 = u32::try_from(at).unwrap_or(u32::MAX);
+                let line_idx = starts.partition_point(|s| *s <= offset32).saturating_sub(1);
+                (line_idx, starts.get(line_idx).copied().unwrap_or(0) as usize)
+            }
+        };
         let column = self
             .text
-            .get(line_start..offset.min(self.text.len()))
+            .get(line_start..at)
             .map_or(0, |s| s.chars().count());
         Position {
             offset: offset as u64 + u64::from(self.base),
@@ -377,6 +394,20 @@ impl<'d> SiblingCounts<'d> {
         *n += 1;
         *n
     }
+}
+
+/// How many positions [`Document::position_of`] counts from the start of the document before
+/// it builds a table of line starts.
+const DIRECT_POSITIONS: u32 = 4;
+
+/// The number of `\n` in `bytes` (in blocks the compiler turns into vector instructions).
+fn count_newlines(bytes: &[u8]) -> usize {
+    let mut blocks = bytes.chunks_exact(32);
+    let mut n = 0;
+    for b in &mut blocks {
+        n += usize::from(b.iter().map(|&c| u8::from(c == b'\n')).sum::<u8>());
+    }
+    n + blocks.remainder().iter().filter(|&&c| c == b'\n').count()
 }
 
 fn line_starts(text: &str) -> Vec<u32> {

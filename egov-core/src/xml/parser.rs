@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::atomic::AtomicU32;
 use std::sync::OnceLock;
 
 use quick_xml::events::{BytesDecl, BytesRef, BytesStart, Event};
@@ -67,6 +68,7 @@ pub(super) fn parse(input: &[u8], limits: &Limits) -> Result<Document, XmlError>
         namespaces: parts.namespaces,
         root_element: parts.root_element,
         line_starts: OnceLock::new(),
+        positions_asked: AtomicU32::new(0),
         sibling_indexes: OnceLock::new(),
     })
 }

@@ -87,6 +87,30 @@ fn positions_count_characters() {
     assert_eq!((b.position().line, b.position().column), (2, 11));
 }
 
+/// The first positions of a document are counted from its start, later ones come from a
+/// table of line starts: both give the same line and column (long lines, CR LF, multibyte
+/// characters, more than one vector block of text before the node).
+#[test]
+fn positions_are_the_same_counted_and_from_the_table() {
+    let mut xml = String::from("<?xml version=\"1.0\"?>\r\n<r>\n");
+    for i in 0..40 {
+        xml.push_str(&format!("  <e{i}>{}ä€</e{i}>{}", "x".repeat(i * 3), "\n".repeat(i % 3)));
+    }
+    xml.push_str("</r>");
+    let doc = parse(&xml);
+    let fresh = parse(&xml);
+    let nodes: Vec<_> = doc.root_element().children().filter(|n| n.is_element()).collect();
+    let expected: Vec<_> = nodes.iter().map(|n| n.position()).collect();
+    // the fresh document answers the later nodes first: counted, then from its table
+    let fresh_nodes: Vec<_> = fresh.root_element().children().filter(|n| n.is_element()).collect();
+    let got: Vec<_> = fresh_nodes.iter().rev().map(|n| n.position()).collect();
+    let got: Vec<_> = got.into_iter().rev().collect();
+    assert_eq!(got, expected);
+    let last = expected.last().unwrap();
+    let lines = xml[..xml.rfind("<e39>").unwrap()].matches('\n').count() as u32;
+    assert_eq!((last.line, last.column), (lines + 1, 3));
+}
+
 #[test]
 fn descendants_and_document_order() {
     let doc = parse("<a><b><c/></b><d/></a>");

@@ -581,7 +581,7 @@ impl Schema {
         ctx: &mut DynamicContext<'a>,
         doc: &'a Document,
         layers: Option<&[&str]>,
-        per_doc: PerDocument<'a>,
+        per_doc: PerDocument<'_>,
     ) -> Result<Vec<Finding>, ProcessingError> {
         let layers = self.layer_filter(layers);
         let mut out = Vec::new();
@@ -667,7 +667,7 @@ struct Runner<'a, 'c> {
     doc: &'a Document,
     layers: Option<&'c [&'c str]>,
     ctx: &'c mut DynamicContext<'a>,
-    per_doc: PerDocument<'a>,
+    per_doc: PerDocument<'c>,
     globals: Vec<State>,
     /// Per pattern: the node counter at which it last fired (shadowing of later rules).
     fired: Vec<u32>,
@@ -689,7 +689,7 @@ impl<'a, 'c> Runner<'a, 'c> {
         doc: &'a Document,
         layers: Option<&'c [&'c str]>,
         ctx: &'c mut DynamicContext<'a>,
-        per_doc: PerDocument<'a>,
+        per_doc: PerDocument<'c>,
     ) -> Self {
         Runner {
             schema,
@@ -816,7 +816,7 @@ impl<'a, 'c> Runner<'a, 'c> {
     /// matching.
     fn try_candidates(
         &mut self,
-        cands: &'a [Candidate],
+        cands: &'c [Candidate],
         node: XNode<'a>,
         counter: u32,
         out: &mut Vec<Finding>,
@@ -1419,10 +1419,19 @@ impl RuleSet {
         doc: &Document,
         steps: &[(&str, Option<&[&str]>)],
     ) -> Result<Vec<Finding>, ProcessingError> {
-        let mut ctx = DynamicContext::for_document(doc);
+        self.run_steps_in(doc, steps, &mut DynamicContext::for_document(doc))
+    }
+
+    /// [`RuleSet::run_steps`] in an evaluation context of `doc` (indexed here if it is not).
+    pub fn run_steps_in<'a>(
+        &'a self,
+        doc: &'a Document,
+        steps: &[(&str, Option<&[&str]>)],
+        ctx: &mut DynamicContext<'a>,
+    ) -> Result<Vec<Finding>, ProcessingError> {
         ctx.index_document(doc);
-        let shapes = self.shapes.of(&self.schemas, doc, &mut ctx);
-        let presence = NamePresence::of(&ctx);
+        let shapes = self.shapes.of(&self.schemas, doc, ctx);
+        let presence = NamePresence::of(ctx);
         let (shapes, presence) = (&shapes, &presence);
         let first_run = !self.warm.swap(true, Ordering::Relaxed);
         let first_done = AtomicBool::new(false);
@@ -1446,21 +1455,21 @@ impl RuleSet {
                         results
                     });
                 let (name, layers) = first;
-                let first = self.run_step(&mut ctx, doc, name, *layers, shapes, presence);
+                let first = self.run_step(ctx, doc, name, *layers, shapes, presence);
                 first_done.store(true, Ordering::Relaxed);
                 let rest = match later.map(|h| h.join()) {
                     Ok(Ok(results)) => results,
                     // no thread (or it failed): the later steps here
                     _ => (rest.iter())
                         .map(|(name, layers)| {
-                            self.run_step(&mut ctx, doc, name, *layers, shapes, presence)
+                            self.run_step(ctx, doc, name, *layers, shapes, presence)
                         })
                         .collect(),
                 };
                 std::iter::once(first).chain(rest).collect()
             }),
             _ => (steps.iter())
-                .map(|(name, layers)| self.run_step(&mut ctx, doc, name, *layers, shapes, presence))
+                .map(|(name, layers)| self.run_step(ctx, doc, name, *layers, shapes, presence))
                 .collect(),
         };
         let mut findings = Vec::new();
@@ -1492,14 +1501,14 @@ impl RuleSet {
 
     /// One schematron step over a document whose shapes and name presence are computed.
     #[allow(clippy::too_many_arguments)]
-    fn run_step<'a>(
+    fn run_step<'a, 's>(
         &'a self,
         ctx: &mut DynamicContext<'a>,
         doc: &'a Document,
         name: &str,
         layers: Option<&[&str]>,
-        shapes: &'a DocShapes<'a>,
-        presence: &'a NamePresence,
+        shapes: &'s DocShapes<'s>,
+        presence: &'s NamePresence,
     ) -> Result<Vec<Finding>, ProcessingError> {
         let Some((index, schema)) = self.schema_at(name) else {
             return Err(ProcessingError::new(

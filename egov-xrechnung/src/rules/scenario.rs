@@ -117,6 +117,16 @@ impl Scenario {
     /// Runs the scenario's schematron steps (after a successful XML Schema step) and applies its
     /// severity overrides.
     pub fn run_schematron(&self, doc: &Document) -> Result<Vec<Finding>, ProcessingError> {
+        self.run_schematron_in(doc, &mut DynamicContext::for_document(doc))
+    }
+
+    /// [`Scenario::run_schematron`] in an evaluation context of `doc` (e.g. the one the
+    /// scenario was selected in: its index is built once).
+    pub fn run_schematron_in<'a>(
+        &'a self,
+        doc: &'a Document,
+        ctx: &mut DynamicContext<'a>,
+    ) -> Result<Vec<Finding>, ProcessingError> {
         let rules = RuleSet::for_syntax(self.syntax).map_err(|e| {
             ProcessingError::new(
                 "",
@@ -139,7 +149,7 @@ impl Scenario {
             .zip(&layer_refs)
             .map(|(s, l)| (s.schema.as_str(), Some(l.as_slice())))
             .collect();
-        match rules.run_steps(doc, &steps) {
+        match rules.run_steps_in(doc, &steps, ctx) {
             Ok(mut f) => {
                 self.apply_levels(&mut f);
                 Ok(f)
@@ -251,11 +261,18 @@ impl Scenarios {
 
     /// Selects the scenario of a document: exactly one `match` must hold (KoSIT), else
     /// `NO-SCENARIO`.
-    pub fn select(&self, doc: &Document) -> ScenarioSelection<'_> {
-        let mut ctx = DynamicContext::for_document(doc);
+    pub fn select<'a>(&'a self, doc: &'a Document) -> ScenarioSelection<'a> {
+        self.select_in(&mut DynamicContext::for_document(doc))
+    }
+
+    /// [`Scenarios::select`] in an evaluation context of the document
+    /// ([`DynamicContext::for_document`]); indexed ([`DynamicContext::index_document`]), the
+    /// matches are decided from the index, and the context can go on to
+    /// [`Scenario::run_schematron_in`].
+    pub fn select_in<'a>(&'a self, ctx: &mut DynamicContext<'a>) -> ScenarioSelection<'a> {
         let mut found: Option<&Scenario> = None;
         for s in &self.list {
-            if s.matcher.evaluate_boolean(&mut ctx).unwrap_or(false) {
+            if s.matcher.evaluate_boolean(ctx).unwrap_or(false) {
                 match found {
                     None => found = Some(s),
                     Some(first) => return ScenarioSelection::Ambiguous(first, s),
