@@ -725,9 +725,11 @@ impl<'a> Builder<'a> {
 
 /// Splits `prefix:local`; rejects empty parts and more than one colon.
 fn split_qname(qname: &str) -> Option<(&str, &str)> {
-    match qname.split_once(':') {
+    match crate::split_once_ascii(qname, b':') {
         None if !qname.is_empty() => Some(("", qname)),
-        Some((p, l)) if !p.is_empty() && !l.is_empty() && !l.contains(':') => Some((p, l)),
+        Some((p, l)) if !p.is_empty() && !l.is_empty() && !l.as_bytes().contains(&b':') => {
+            Some((p, l))
+        }
         _ => None,
     }
 }

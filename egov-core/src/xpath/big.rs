@@ -305,10 +305,7 @@ impl BigDecimal {
             Some(b'+') => (false, s.get(1..)?),
             _ => (false, s),
         };
-        let (int, frac) = match body.find('.') {
-            Some(p) => (body.get(..p)?, body.get(p + 1..)?),
-            None => (body, ""),
-        };
+        let (int, frac) = crate::split_once_ascii(body, b'.').unwrap_or((body, ""));
         if int.is_empty() && frac.is_empty() {
             return None;
         }

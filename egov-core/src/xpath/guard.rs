@@ -257,6 +257,19 @@ fn repeat_facts(ix: &DocIndex<'_>, prepared: &Prepared, bits: &mut [u64]) {
     }
 }
 
+/// Appends guard terms (clauses: a length, then that many literals) with the literals of each
+/// clause in reverse order. A clause of a path's names (`not(cac:A/cac:B/cbc:C)`: A, B or C is
+/// absent) is mostly decided by its last, most specific name: checked first, it ends the clause
+/// at once. The order does not change whether a clause holds.
+fn push_last_literals_first(words: &mut Vec<u32>, mut terms: &[u32]) {
+    while let Some((&len, tail)) = terms.split_first() {
+        let (literals, next) = tail.split_at(tail.len().min(len as usize));
+        words.push(len);
+        words.extend(literals.iter().rev());
+        terms = next;
+    }
+}
+
 /// An absence guard: a condition on which element and attribute names and which
 /// [facts](NamePresence) occur in a document under which a boolean expression is true without
 /// evaluating it.
@@ -412,7 +425,7 @@ impl AbsenceGuards {
         for g in guards {
             let terms = g.map(|g| &*g.terms).unwrap_or_default();
             let start = words.len();
-            words.extend_from_slice(terms);
+            push_last_literals_first(&mut words, terms);
             // guards beyond u32 offsets are dropped: those expressions are always evaluated
             match (u32::try_from(start), u32::try_from(words.len())) {
                 (Ok(s), Ok(e)) => at.push((s, e)),

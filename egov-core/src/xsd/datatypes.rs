@@ -386,7 +386,7 @@ pub(crate) fn parse_decimal(v: &str) -> Option<Dec<'_>> {
         b'+' => (false, v.get(1..)?),
         _ => (false, v),
     };
-    let (int, frac) = match body.split_once('.') {
+    let (int, frac) = match crate::split_once_ascii(body, b'.') {
         Some((i, f)) => (i, f),
         None => (body, ""),
     };

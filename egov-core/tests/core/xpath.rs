@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use egov_core::xml::Document;
 use egov_core::xpath::{
-    DynamicContext, FunctionLibrary, Item, MatchKey, NamePresence, Pattern, StaticContext, XNode,
-    XPath,
+    AbsenceGuards, DynamicContext, FunctionLibrary, Item, MatchKey, NamePresence, Pattern,
+    StaticContext, XNode, XPath,
 };
 
 const DOC: &str = r#"<inv:Invoice xmlns:inv="urn:inv" xmlns:c="urn:c">
@@ -664,6 +664,26 @@ fn absence_guards_only_hold_where_the_expression_is_true() {
                 assert_eq!(x.evaluate_boolean(&mut dc), Ok(true), "{src}");
             }
         }
+    }
+    // a block of the guards (its clauses' literals stored in another order) skips exactly the
+    // expressions whose own guard holds
+    let compiled: Vec<XPath> = (exprs.iter())
+        .map(|(src, _)| XPath::compile(src, &sc2).unwrap())
+        .collect();
+    let own: Vec<_> = compiled.iter().map(XPath::absence_guard).collect();
+    let block = AbsenceGuards::new(own.iter().map(Option::as_ref));
+    for d in &docs {
+        let mut dc = DynamicContext::for_document(d);
+        dc.index_document(d);
+        let presence = NamePresence::of(&dc);
+        let mut run = Vec::new();
+        block.to_evaluate(own.len(), &presence, |_| true, &mut run);
+        let expected: Vec<usize> = (own.iter().enumerate())
+            .filter(|(_, g)| !g.as_ref().is_some_and(|g| g.holds(&presence)))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(run, expected);
+        assert!((0..own.len()).all(|i| block.get(i).holds(&presence) != run.contains(&i)));
     }
     // attribute names are told apart from element names
     let holds = |src: &str, d: &Document| {
