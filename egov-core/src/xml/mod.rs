@@ -264,7 +264,10 @@ impl Document {
                 let starts = self.line_starts.get_or_init(|| line_starts(&self.text));
                 let offset32 = u32::try_from(at).unwrap_or(u32::MAX);
                 let line_idx = starts.partition_point(|s| *s <= offset32).saturating_sub(1);
-                (line_idx, starts.get(line_idx).copied().unwrap_or(0) as usize)
+                (
+                    line_idx,
+                    starts.get(line_idx).copied().unwrap_or(0) as usize,
+                )
             }
         };
         let column = self

@@ -94,15 +94,27 @@ fn positions_count_characters() {
 fn positions_are_the_same_counted_and_from_the_table() {
     let mut xml = String::from("<?xml version=\"1.0\"?>\r\n<r>\n");
     for i in 0..40 {
-        xml.push_str(&format!("  <e{i}>{}ä€</e{i}>{}", "x".repeat(i * 3), "\n".repeat(i % 3)));
+        xml.push_str(&format!(
+            "  <e{i}>{}ä€</e{i}>{}",
+            "x".repeat(i * 3),
+            "\n".repeat(i % 3)
+        ));
     }
     xml.push_str("</r>");
     let doc = parse(&xml);
     let fresh = parse(&xml);
-    let nodes: Vec<_> = doc.root_element().children().filter(|n| n.is_element()).collect();
+    let nodes: Vec<_> = doc
+        .root_element()
+        .children()
+        .filter(|n| n.is_element())
+        .collect();
     let expected: Vec<_> = nodes.iter().map(|n| n.position()).collect();
     // the fresh document answers the later nodes first: counted, then from its table
-    let fresh_nodes: Vec<_> = fresh.root_element().children().filter(|n| n.is_element()).collect();
+    let fresh_nodes: Vec<_> = fresh
+        .root_element()
+        .children()
+        .filter(|n| n.is_element())
+        .collect();
     let got: Vec<_> = fresh_nodes.iter().rev().map(|n| n.position()).collect();
     let got: Vec<_> = got.into_iter().rev().collect();
     assert_eq!(got, expected);
