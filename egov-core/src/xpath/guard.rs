@@ -700,7 +700,7 @@ fn ebv(e: &Expr, focus: Focus<'_>) -> Ebv {
             };
             Ebv { ok: s.ok, t, f }
         }
-        Expr::Path(_) => match sequence(e) {
+        Expr::Path(_) | Expr::Union(..) => match sequence(e) {
             Some(s) if s.nodes => Ebv {
                 ok: s.ok,
                 t: Cond::False,
@@ -911,16 +911,42 @@ fn single<'e>(e: &'e Expr, focus: Focus<'e>) -> Option<(Cond, Option<(&'e str, b
 /// an error; a step's predicates are taken into account where they cannot (or their error is
 /// ruled out); a last step may be a string function (`cac:TaxScheme/normalize-space(cbc:ID)`).
 fn sequence(e: &Expr) -> Option<Seq<'_>> {
-    let Expr::Path(p) = e.unwrapped() else {
-        return None;
+    match e.unwrapped() {
+        Expr::Path(p) => path(p),
+        Expr::Union(..) => union(e),
+        _ => None,
+    }
+}
+
+/// The conditions of a union of paths (`cac:InvoiceLine | cac:CreditNoteLine`): both operands
+/// are evaluated, and they must be nodes (else the union raises an error: no guard).
+fn union(e: &Expr) -> Option<Seq<'_>> {
+    let (ok, empty) = match e.unwrapped() {
+        Expr::Union(a, b) => {
+            let (a, b) = (union(a)?, union(b)?);
+            (and(a.ok, b.ok), and(a.empty, b.empty))
+        }
+        Expr::Path(p) => {
+            let s = path(p).filter(|s| s.nodes)?;
+            (s.ok, s.empty)
+        }
+        _ => return None,
     };
-    path(p)
+    Some(Seq {
+        ok,
+        empty,
+        nodes: true,
+        source: None,
+    })
 }
 
 fn path<'e>(p: &'e PathExpr) -> Option<Seq<'e>> {
-    if matches!(p.start, PathStart::Expr(_)) {
-        return None;
-    }
+    // a union of paths before the steps (`(cac:InvoiceLine | cac:CreditNoteLine)/cbc:Note`) is
+    // evaluated first; other expressions there (`$x/…`) get no guard
+    let start = match &p.start {
+        PathStart::Expr(x) => Some(union(x)?),
+        PathStart::Root | PathStart::Context => None,
+    };
     // the element name each step's nodes have, if known
     let element = |k: usize| -> Option<&'e str> {
         match &p.steps.get(k)?.kind {
@@ -983,6 +1009,10 @@ fn path<'e>(p: &'e PathExpr) -> Option<Seq<'e>> {
                 source = s.source;
             }
         }
+    }
+    if let Some(start) = start {
+        ok = and(start.ok, ok);
+        empty = or(start.empty, empty);
     }
     Some(Seq {
         ok,

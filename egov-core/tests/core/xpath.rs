@@ -626,6 +626,15 @@ fn absence_guards_only_hold_where_the_expression_is_true() {
         ("xs:decimal('x') = 1 or not(c:Nope)", false),
         ("not(c:Line[xs:decimal(c:Qty) > 0]/c:Nope)", true),
         ("not($x/c:Nope)", false),
+        // unions of paths, alone or before steps: both operands are evaluated
+        ("not((c:Line | c:Nope)/c:Other)", true),
+        ("not((c:Nope | c:Other)/c:Qty)", true),
+        ("empty((c:Line|c:Amount)/c:Nope/c:Qty)", true),
+        ("not(c:Nope | c:Other)", true),
+        ("not((c:Line[xs:decimal('x') = 1] | c:Nope)/c:Qty)", true),
+        ("not((c:Line | c:Line/c:Qty)/c:Nope)", true),
+        ("not(($x | c:Line)/c:Nope)", false),
+        ("not((c:Line | 'a')/c:Nope)", false),
         // attributes: the attribute name of a leading attribute step
         ("not(@nope)", true),
         ("not(//@nope)", true),
