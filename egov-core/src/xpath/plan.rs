@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use super::ast::{Axis, CodeListTokens, Expr, Literal, NodeTest, PathExpr, PathStart, PredKind};
-use super::ast::{CallExtra, VarRef};
+use super::ast::{CallExtra, KindTest, VarRef};
 use super::ast::{Step, StepKind};
 use super::eval::{
     apply_string_fn, contains_str, ends_with, replace, sort_dedup, starts_with, substring_of,
@@ -82,6 +82,9 @@ pub(crate) enum Test {
     /// `not(contains(x, ' ')) and contains(' A B C ', concat(' ', x, ' '))` (the code list rules
     /// of EN 16931: `x` is `normalize-space(@currencyID)` and the like): `x` computed once.
     OneCode(Text, Arc<CodeListTokens>, Arc<str>),
+    /// `not(*) and not(normalize-space())` (an empty element: PEPPOL-EN16931-R008 asks it of
+    /// every element): one pass over an element's children; the test itself for other nodes.
+    EmptyElement(Box<Test>),
     /// `matches(s, 'pattern')` (and literal flags).
     Matches(Text, Box<LiteralRegex>),
     /// `p/t` as a test, `t` a test evaluated at each node of `p`: the effective boolean value
@@ -465,7 +468,17 @@ pub(crate) fn compile(e: &Expr) -> Option<Test> {
 /// or the shape would not match — and are left out (`//*[not(name() = 'x:Y') and not(*)]`
 /// tests only `not(*)`).
 pub(crate) fn compile_given_shape(e: &Expr) -> Option<Test> {
+    /// A conjunct of the top-level `and` chain reads only the name.
+    fn name_only_conjunct(e: &Expr) -> bool {
+        match e {
+            Expr::NameOnly(..) => true,
+            Expr::And(a, b) => name_only_conjunct(a) || name_only_conjunct(b),
+            _ => false,
+        }
+    }
     match e {
+        // nothing to leave out: the plan of the whole (with its combined shapes)
+        _ if !name_only_conjunct(e) => compile(e),
         Expr::NameOnly(..) => Some(Test::Const(true)),
         Expr::And(a, b) => match (compile_given_shape(a)?, compile_given_shape(b)?) {
             (Test::Const(true), t) | (t, Test::Const(true)) => Some(t),
@@ -487,7 +500,13 @@ fn test(e: &Expr, depth: u32) -> Option<Test> {
         Expr::Or(a, b) => Test::Or(bx(test(a, depth)?), bx(test(b, depth)?)),
         Expr::And(a, b) => match one_code(a, b, depth) {
             Some(t) => t,
-            None => Test::And(bx(test(a, depth)?), bx(test(b, depth)?)),
+            None => {
+                let both = Test::And(bx(test(a, depth)?), bx(test(b, depth)?));
+                match is_empty_element_test(a, b) {
+                    true => Test::EmptyElement(bx(both)),
+                    false => both,
+                }
+            }
         },
         Expr::Memo(inner, _) | Expr::NameOnly(inner, _) => return test(inner, depth),
         Expr::Path(p) => match mapped(p, depth) {
@@ -546,6 +565,31 @@ fn test(e: &Expr, depth: u32) -> Option<Test> {
         },
         _ => return None,
     })
+}
+
+/// Whether `a and b` is `not(*) and not(normalize-space())` (see [`Test::EmptyElement`]).
+fn is_empty_element_test(a: &Expr, b: &Expr) -> bool {
+    let no_child_element = match a.unwrapped() {
+        Expr::Call(Builtin::Not, args, _) => match args.as_slice() {
+            [x] => match x.unwrapped() {
+                Expr::Path(p) => {
+                    matches!(p.start, PathStart::Context)
+                        && matches!(&*p.steps, [s] if s.preds.is_empty()
+                            && matches!(s.kind, StepKind::Axis(Axis::Child,
+                                NodeTest::Any | NodeTest::Kind(KindTest::Element))))
+                }
+                _ => false,
+            },
+            _ => false,
+        },
+        _ => false,
+    };
+    let no_content = match b.unwrapped() {
+        Expr::Call(Builtin::Not, args, _) => matches!(args.as_slice(),
+            [x] if matches!(x.unwrapped(), Expr::Call(Builtin::NormalizeSpace, none, _) if none.is_empty())),
+        _ => false,
+    };
+    no_child_element && no_content
 }
 
 /// `contains(list, concat(' ', x, ' '))` for the code list `list` with these tokens.
@@ -1010,6 +1054,17 @@ impl<'a> Ev<'a, '_> {
             Test::StartsWith(s, t) => starts_with(&self.plan_text(s, n)?, &self.plan_text(t, n)?),
             Test::EndsWith(s, t) => ends_with(&self.plan_text(s, n)?, &self.plan_text(t, n)?),
             Test::CodeList(x, tokens, list) => code_listed(&self.plan_text(x, n)?, tokens, list),
+            Test::EmptyElement(test) => match n {
+                XNode::Node(e) if e.is_element() => {
+                    // element children from the index when there is one
+                    const ANY: &NodeTest = &NodeTest::Any;
+                    self.exists_child(ANY, e, &[]) != Some(true)
+                        && e.children().all(|c| {
+                            !(c.is_element() || (c.is_text() && functions::has_content(c.value())))
+                        })
+                }
+                _ => self.plan_test(test, n)?,
+            },
             Test::OneCode(x, tokens, list) => {
                 let x = self.plan_text(x, n)?;
                 !x.contains(' ') && code_listed(&x, tokens, list)
@@ -1679,6 +1734,9 @@ mod tests {
         "ends-with(string(c:ID), 'T')",
         "contains(' C62 H87 XPP ', concat(' ', normalize-space(@unit), ' '))",
         "not(contains(normalize-space(@unit), ' ')) and contains(' C62 H87 XPP ', concat(' ', normalize-space(@unit), ' '))",
+        "not(*) and not(normalize-space())",
+        "not(element()) and not(normalize-space())",
+        "not(c:ID) or (not(*) and not(normalize-space()))",
         "(not(contains(normalize-space(c:Code), ' ')) and contains(' E S VAT ', concat(' ', normalize-space(c:Code), ' ')))",
         "not(contains(normalize-space(@unit), ' ')) and contains(' C62 1 ', concat(' ', normalize-space(@id), ' '))",
         "not(contains(@unit, ' ')) and contains(' C62 H87 X ', concat(' ', @unit, ' '))",
@@ -1847,6 +1905,36 @@ mod tests {
         assert!(matches!(plan(two), Some(Test::And(..))));
         let comma = "not(contains(normalize-space(@unit), ',')) and contains(' C62 H87 ', concat(' ', normalize-space(@unit), ' '))";
         assert!(matches!(plan(comma), Some(Test::And(..))));
+    }
+
+    /// `not(*) and not(normalize-space())` is one pass over an element's children (the
+    /// answers: above), also as a pattern predicate whose shape is known.
+    #[test]
+    fn empty_element_tests_are_one_test() {
+        let c = StaticContext::new();
+        let expr = |src: &str| XPath::compile(src, &c).unwrap();
+        for src in [
+            "not(*) and not(normalize-space())",
+            "not(element()) and not(normalize-space())",
+        ] {
+            let x = expr(src);
+            assert!(
+                matches!(compile(x.expr().unwrap()), Some(Test::EmptyElement(_))),
+                "{src}"
+            );
+            let given = compile_given_shape(x.expr().unwrap());
+            assert!(matches!(given, Some(Test::EmptyElement(_))), "{src}");
+        }
+        for src in [
+            "not(*) and not(normalize-space(..))",
+            "not(node()) and not(normalize-space())",
+        ] {
+            let x = expr(src);
+            assert!(
+                !matches!(compile(x.expr().unwrap()), Some(Test::EmptyElement(_))),
+                "{src}"
+            );
+        }
     }
 
     /// Calls of user functions: those with a test plan (typed parameters, a boolean body
