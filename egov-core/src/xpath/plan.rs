@@ -569,27 +569,35 @@ fn test(e: &Expr, depth: u32) -> Option<Test> {
 
 /// Whether `a and b` is `not(*) and not(normalize-space())` (see [`Test::EmptyElement`]).
 fn is_empty_element_test(a: &Expr, b: &Expr) -> bool {
-    let no_child_element = match a.unwrapped() {
-        Expr::Call(Builtin::Not, args, _) => match args.as_slice() {
-            [x] => match x.unwrapped() {
-                Expr::Path(p) => {
-                    matches!(p.start, PathStart::Context)
-                        && matches!(&*p.steps, [s] if s.preds.is_empty()
-                            && matches!(s.kind, StepKind::Axis(Axis::Child,
-                                NodeTest::Any | NodeTest::Kind(KindTest::Element))))
-                }
-                _ => false,
+    /// The argument of `not(x)`.
+    fn negated(e: &Expr) -> Option<&Expr> {
+        match e.unwrapped() {
+            Expr::Call(Builtin::Not, args, _) => match args.as_slice() {
+                [x] => Some(x.unwrapped()),
+                _ => None,
             },
+            _ => None,
+        }
+    }
+    let any_child_element = |e: &Expr| match e {
+        Expr::Path(p) => match (&p.start, &*p.steps) {
+            (PathStart::Context, [s]) => {
+                s.preds.is_empty()
+                    && matches!(
+                        s.kind,
+                        StepKind::Axis(
+                            Axis::Child,
+                            NodeTest::Any | NodeTest::Kind(KindTest::Element)
+                        )
+                    )
+            }
             _ => false,
         },
         _ => false,
     };
-    let no_content = match b.unwrapped() {
-        Expr::Call(Builtin::Not, args, _) => matches!(args.as_slice(),
-            [x] if matches!(x.unwrapped(), Expr::Call(Builtin::NormalizeSpace, none, _) if none.is_empty())),
-        _ => false,
-    };
-    no_child_element && no_content
+    let content =
+        |e: &Expr| matches!(e, Expr::Call(Builtin::NormalizeSpace, args, _) if args.is_empty());
+    negated(a).is_some_and(any_child_element) && negated(b).is_some_and(content)
 }
 
 /// `contains(list, concat(' ', x, ' '))` for the code list `list` with these tokens.
