@@ -670,10 +670,11 @@ impl Expr {
             | Expr::Except(..)
             | Expr::Root => true,
             Expr::Literal(Literal::String(_)) => true,
-            Expr::Path(p) => p
-                .steps
-                .last()
-                .is_some_and(|s| matches!(s.kind, StepKind::Axis(..))),
+            // nodes, or the values of a last step that is never numeric (`a/(b = 'c')`)
+            Expr::Path(p) => p.steps.last().is_some_and(|s| match &s.kind {
+                StepKind::Axis(..) => true,
+                StepKind::Expr(e) => e.never_numeric(),
+            }),
             Expr::Call(b, _, _) => b.returns_non_numeric(),
             Expr::If(_, t, e) => t.never_numeric() && e.never_numeric(),
             Expr::Memo(a, _) => a.never_numeric(),

@@ -148,6 +148,8 @@ pub(crate) enum Num {
     Var(VarRef),
     /// An expression of one string (`xs:integer(string-join(…))`): that `xs:string`.
     Text(Box<Text>),
+    /// `count(…)` or `string-length(…)` as a number (`count(x) = (if (c) then 1 else 0)`).
+    Int(Box<Int>),
 }
 
 impl Num {
@@ -165,7 +167,8 @@ impl Num {
             | Num::Neg(_)
             | Num::Round(..)
             | Num::Sum(..)
-            | Num::Text(_) => true,
+            | Num::Text(_)
+            | Num::Int(_) => true,
         }
     }
 }
@@ -409,6 +412,8 @@ impl NumLit {
 #[derive(Debug)]
 pub(crate) enum Int {
     Count(Path),
+    /// `count(p/n)`: the nodes of `p` at which `n` (zero or one atomic value) is not empty.
+    CountMapped(Path, Box<Num>),
     Length(Text),
     /// `a + b` (`true`) or `a - b`.
     Sum(Box<Int>, Box<Int>, bool),
@@ -514,6 +519,8 @@ fn test(e: &Expr, depth: u32) -> Option<Test> {
             None => Test::Exists(path(p, depth)?),
         },
         Expr::GeneralCmp(op, a, b) => return comparison(*op, a, b, depth),
+        // `count(…) eq 1`: one integer against one integer, as the general comparison
+        Expr::ValueCmp(op, a, b) => return int_comparison(*op, a, b, depth),
         Expr::UserCall(i, args) => Test::UserCall(
             *i,
             (args.iter())
@@ -665,11 +672,8 @@ fn comparison(op: CmpOp, a: &Expr, b: &Expr, depth: u32) -> Option<Test> {
     if let Some(lits) = string_literals(a) {
         return string_comparison(swapped(op), b, lits, depth);
     }
-    if let (Some(x), Expr::Literal(Literal::Integer(n))) = (int(a, depth), b) {
-        return Some(Test::IntCmp(x, op, *n));
-    }
-    if let (Expr::Literal(Literal::Integer(n)), Some(x)) = (a, int(b, depth)) {
-        return Some(Test::IntCmp(x, swapped(op), *n));
+    if let Some(t) = int_comparison(op, a, b, depth) {
+        return Some(t);
     }
     if let (Expr::Path(p), lit) | (lit, Expr::Path(p)) = (a, b) {
         // a path's nodes against a numeric literal: node by node, as the walker does
@@ -681,6 +685,18 @@ fn comparison(op: CmpOp, a: &Expr, b: &Expr, depth: u32) -> Option<Test> {
         }
     }
     Some(Test::NumCompare(num(a, depth)?, op, num(b, depth)?))
+}
+
+/// `count(…)` or `string-length(…)` compared with an integer literal (one integer each: the
+/// general and the value comparison agree).
+fn int_comparison(op: CmpOp, a: &Expr, b: &Expr, depth: u32) -> Option<Test> {
+    match (a, b) {
+        (x, Expr::Literal(Literal::Integer(n))) => Some(Test::IntCmp(int(x, depth)?, op, *n)),
+        (Expr::Literal(Literal::Integer(n)), x) => {
+            Some(Test::IntCmp(int(x, depth)?, swapped(op), *n))
+        }
+        _ => None,
+    }
 }
 
 /// The domain of a quantifier: a path's nodes, or an atomic number.
@@ -732,6 +748,7 @@ fn num(e: &Expr, depth: u32) -> Option<Num> {
                 | Builtin::RoundHalfToEven,
                 [a],
             ) => Num::Round(*b, bx(num(a, depth)?)),
+            (Builtin::Count | Builtin::StringLength, _) => Num::Int(Box::new(int(e, depth)?)),
             (Builtin::Sum, [arg]) => {
                 let Expr::Path(p) = arg.unwrapped() else {
                     return None;
@@ -796,11 +813,22 @@ fn string_literals(e: &Expr) -> Option<Box<[Arc<str>]>> {
 fn int(e: &Expr, depth: u32) -> Option<Int> {
     let depth = deeper(depth)?;
     match e {
+        // (a repeated argument is counted here without its memo)
         Expr::Call(Builtin::Count, args, _) => match args.as_slice() {
-            [Expr::Path(p)] => {
-                let p = path(p, depth)?;
-                p.distinct.then_some(Int::Count(p))
-            }
+            [a] => match a.unwrapped() {
+                Expr::Path(p) => match mapped(p, depth) {
+                    // one atomic value or none per node: counted node by node
+                    Some((p, e)) => {
+                        let (p, e) = (p?, num(e, depth)?);
+                        (p.distinct && e.is_atomic()).then(|| Int::CountMapped(p, Box::new(e)))
+                    }
+                    None => {
+                        let p = path(p, depth)?;
+                        p.distinct.then_some(Int::Count(p))
+                    }
+                },
+                _ => None,
+            },
             _ => None,
         },
         Expr::Call(Builtin::StringLength, args, _) => match args.as_slice() {
@@ -1217,6 +1245,7 @@ impl<'a> Ev<'a, '_> {
                 false => self.plan_num(b, n)?,
             },
             Num::Text(t) => Some(Item::String(self.plan_text(t, n)?)),
+            Num::Int(i) => Some(Item::Integer(self.plan_int(i, n)?)),
         })
     }
 
@@ -1296,6 +1325,18 @@ impl<'a> Ev<'a, '_> {
                     .map(|()| nodes.len());
                 self.give_nodes(nodes);
                 i64::try_from(r?).ok()
+            }
+            Int::CountMapped(p, e) => {
+                let mut nodes = self.take_nodes();
+                let r = self.plan_nodes(p, n, &mut nodes).and_then(|()| {
+                    let mut k: i64 = 0;
+                    for &m in nodes.iter() {
+                        k += i64::from(self.plan_num(e, m)?.is_some());
+                    }
+                    Some(k)
+                });
+                self.give_nodes(nodes);
+                r
             }
             Int::Length(s) => i64::try_from(self.plan_text(s, n)?.chars().count()).ok(),
             Int::Sum(a, b, add) => {
@@ -1835,6 +1876,23 @@ mod tests {
         "xs:integer(string-join(for $c in string-to-codepoints(normalize-space(c:ID)) return (if ($c > 64) then string($c - 55) else string($c - 48)), '')) mod 97 = 1",
         "concat(upper-case(substring(normalize-space(replace(c:Code, ' ', '')), 1, 2)), substring(normalize-space(replace(c:Code, ' ', '')), 3)) = 'VAt'",
         "xs:integer(concat('1', substring(normalize-space(.), 1, 1))) > 10",
+        // value comparisons of counts and lengths; counts of mapped values (`BR-CO-15`:
+        // `count(cac:TaxTotal/xs:decimal(cbc:TaxAmount[@currencyID = $c])) eq 1`), also where
+        // a value is no number (`abc`: the walker's error) or empty; counts as numbers
+        "count(c:Line) eq 4",
+        "string-length(c:ID) ne 3",
+        "1 lt count(c:Note)",
+        "count(c:Line/xs:decimal(c:Amount)) eq 1",
+        "count(c:Line/xs:decimal(c:Only)) = 0",
+        "count(../c:Line/xs:decimal(@id)) = 2",
+        "count(c:Line/normalize-space(c:Code)) = 4",
+        "every $u in c:Line/@unit satisfies count(../../c:Line/xs:decimal(c:Amount[../@unit = $u])) eq 1",
+        "count(c:Line) = (if (c:ID) then 4 else 0)",
+        "count(c:Line[c:Code]) * 2 > string-length(c:ID)",
+        "count(c:Line/xs:decimal(@id)) = 2 and sum(c:Line/xs:decimal(@id)) = 3",
+        // predicates of a mapped comparison (`[cac:TaxScheme/(cbc:ID = 'VAT')]`, BR-CO-04)
+        "exists(c:Line[c:Tax/(normalize-space(upper-case(c:ID)) = 'VAT')])",
+        "c:Line[c:ID/(. = 'S')]/c:Amount = '10.5'",
     ];
 
     /// The context items the agreement tests try: every node and attribute of `doc`.
@@ -2212,6 +2270,7 @@ mod tests {
             "avg(c:Line/@id) = 1",
             "xs:decimal(c:Amount) eq 1",
             "count(c:Line/..) = 1",
+            "count(c:Line/c:ID/..) eq 1",
             "(c:ID, c:Note)",
             "c:ID[position() = last()]",
             // a join of items that need not be one string each

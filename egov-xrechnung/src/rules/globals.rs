@@ -108,6 +108,15 @@ fn constant_value(x: &XPath, deps: &[usize], earlier: &[Global]) -> Option<Vec<C
     value.iter().map(ConstItem::of).collect()
 }
 
+/// The value of a context-free expression that reads no variables (a rule variable such as
+/// `('S', 'Z', 'E')`), when it is atomic and computes without an error.
+pub(super) fn constant_of(x: &XPath) -> Option<Vec<ConstItem>> {
+    if !x.is_context_free() || !x.referenced_variables().is_empty() {
+        return None;
+    }
+    constant_value(x, &[], &[])
+}
+
 /// Where a global stands in one run.
 #[derive(Debug, Clone)]
 pub(super) enum State {

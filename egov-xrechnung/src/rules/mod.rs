@@ -65,7 +65,7 @@ use crate::report::{Flag, Location};
 use crate::Syntax;
 
 use data::{field, fields, records, RULES_TSV};
-use globals::{Global, State};
+use globals::{ConstItem, Global, State};
 use shapes::{Candidate, DocShapes, Shapes};
 
 /// One failed assertion.
@@ -151,6 +151,9 @@ struct Expr {
     lets: Vec<usize>,
     /// Global slots read directly.
     globals: Vec<usize>,
+    /// For a rule variable: its value when it is the same wherever the rule fires (see
+    /// [`globals::constant_of`]), computed at the first firing.
+    constant: OnceLock<Option<Vec<ConstItem>>>,
 }
 
 struct CompiledAssert {
@@ -430,6 +433,7 @@ impl Schema {
             lets: Vec::new(),
             globals: Vec::new(),
             xpath,
+            constant: OnceLock::new(),
         };
         for v in e.xpath.referenced_variables() {
             if v < g {
@@ -934,11 +938,15 @@ impl<'a, 'c> Runner<'a, 'c> {
             self.ensure_let(c, d, rule, node, depth + 1)?;
         }
         self.check_globals(e, rule, None, node)?;
-        self.ctx.set_context_node(node);
-        let v = e
-            .xpath
-            .evaluate(self.ctx)
-            .map_err(|err| self.error(Some(rule), None, Some(node), err))?;
+        let constant = e.constant.get_or_init(|| globals::constant_of(&e.xpath));
+        let v = match constant {
+            Some(items) => items.iter().map(ConstItem::item).collect(),
+            None => {
+                self.ctx.set_context_node(node);
+                (e.xpath.evaluate(self.ctx))
+                    .map_err(|err| self.error(Some(rule), None, Some(node), err))?
+            }
+        };
         self.ctx.set_variable(self.schema.globals.len() + i, v);
         if let Some(d) = self.lets_done.get_mut(i) {
             *d = true;
