@@ -813,24 +813,26 @@ fn string_literals(e: &Expr) -> Option<Box<[Arc<str>]>> {
 fn int(e: &Expr, depth: u32) -> Option<Int> {
     let depth = deeper(depth)?;
     match e {
-        // (a repeated argument is counted here without its memo)
-        Expr::Call(Builtin::Count, args, _) => match args.as_slice() {
-            [a] => match a.unwrapped() {
-                Expr::Path(p) => match mapped(p, depth) {
-                    // one atomic value or none per node: counted node by node
-                    Some((p, e)) => {
-                        let (p, e) = (p?, num(e, depth)?);
-                        (p.distinct && e.is_atomic()).then(|| Int::CountMapped(p, Box::new(e)))
-                    }
-                    None => {
-                        let p = path(p, depth)?;
-                        p.distinct.then_some(Int::Count(p))
-                    }
-                },
-                _ => None,
-            },
-            _ => None,
-        },
+        Expr::Call(Builtin::Count, args, _) => {
+            // (a repeated argument is counted here without its memo)
+            let [a] = args.as_slice() else {
+                return None;
+            };
+            let Expr::Path(p) = a.unwrapped() else {
+                return None;
+            };
+            match mapped(p, depth) {
+                // one atomic value or none per node: counted node by node
+                Some((p, e)) => {
+                    let (p, e) = (p?, num(e, depth)?);
+                    (p.distinct && e.is_atomic()).then(|| Int::CountMapped(p, Box::new(e)))
+                }
+                None => {
+                    let p = path(p, depth)?;
+                    p.distinct.then_some(Int::Count(p))
+                }
+            }
+        }
         Expr::Call(Builtin::StringLength, args, _) => match args.as_slice() {
             [] => Some(Int::Length(Text::Context)),
             [a] => Some(Int::Length(text(a, depth)?)),
