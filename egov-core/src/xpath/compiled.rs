@@ -57,6 +57,7 @@ fn literal_key(l: u32) -> (u32, String, String) {
             value,
         }) => (1 + u32::from(!normalized), name.into(), value.into()),
         Some(Fact::Repeat { parent, child }) => (3, parent.into(), child.into()),
+        Some(Fact::BlankElement { except }) => (4, except.join(" "), String::new()),
         // (never: the id comes from the table)
         None => (3, String::new(), String::new()),
     }
@@ -965,6 +966,13 @@ impl<'a> CompiledReader<'a> {
                 parent: a.into(),
                 child: b.into(),
             },
+            4 => Fact::BlankElement {
+                except: a
+                    .split(' ')
+                    .filter(|n| !n.is_empty())
+                    .map(Into::into)
+                    .collect(),
+            },
             _ => return Err(bad(format!("guard literal kind {tag}"))),
         };
         Ok(intern_fact(f)
@@ -1497,6 +1505,8 @@ mod tests {
         "u:twice(count(//c:Line))",
         // an absence guard on names, code values and repetitions
         "not(//c:Line[normalize-space(c:Code) = 'QQ']/c:Code[. = 'QQ']) and count(//c:Line[c:Code = ('X', 'Y')]) = 0",
+        // … and on blank elements, with and without names excepted
+        "empty(//c:*[not(name() = 'c:Note') and not(name() = 'c:ID') and not(*) and not(normalize-space())]) and not(//c:Code[not(normalize-space())])",
     ];
 
     fn context() -> StaticContext {
@@ -1556,6 +1566,13 @@ mod tests {
             again.xpath(&lazy).unwrap();
             assert_eq!(bytes, again.into_bytes(), "{src}");
         }
+    }
+
+    #[test]
+    fn blank_element_facts_are_guards() {
+        let src = EXPRESSIONS.last().copied().unwrap_or_default();
+        let guard = XPath::compile(src, &context()).unwrap().absence_guard();
+        assert_eq!(guard.map(|g| g.terms()), Some(2), "{src}");
     }
 
     #[test]

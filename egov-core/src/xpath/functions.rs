@@ -233,7 +233,8 @@ impl Builtin {
     }
 }
 
-fn is_ws(b: u8) -> bool {
+/// XML white space (what `normalize-space` strips and collapses).
+pub(crate) fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 

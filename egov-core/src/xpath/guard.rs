@@ -4,11 +4,12 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::ast::{Expr, Literal, NodeTest, PathExpr, PathStart, PredKind, StepKind};
+use super::ast::{Expr, KindTest, Literal, NodeTest, PathExpr, PathStart, PredKind, StepKind};
 use super::functions::{self, Builtin};
 use super::index::{self, DocIndex};
+use super::pattern::{PPath, PStep, PStepKind, Pattern};
 use super::value::{ArithOp, CmpOp, XNode};
-use super::{DynamicContext, XPath};
+use super::{plan, DynamicContext, XPath};
 
 /// Whether guards are consulted (see [`use_guards`]).
 static GUARDS: AtomicBool = AtomicBool::new(true);
@@ -36,6 +37,14 @@ pub(crate) enum Fact {
     /// name `child`: where there is none, `normalize-space(cbc:ID)` evaluated for a
     /// `cac:TaxScheme` cannot raise the cardinality error `XPTY0004`.
     Repeat { parent: Box<str>, child: Box<str> },
+    /// A blank element: one without element children whose string value is empty or white
+    /// space only (`not(*) and not(normalize-space())`), and whose `name()` is none of
+    /// `except`. Where there is none, the context of PEPPOL-EN16931-R008
+    /// (`//*[not(*) and not(normalize-space())]`; in CII with
+    /// `not(name() = 'ram:ApplicableHeaderTradeDelivery')`) matches no node. Without
+    /// exceptions, no element at all has a blank string value (a leaf in its subtree would be
+    /// blank).
+    BlankElement { except: Box<[Box<str>]> },
 }
 
 /// At most this many facts per process (ever new expressions must not grow the table without
@@ -90,6 +99,8 @@ struct Prepared {
     values: Vec<ValueGroup>,
     /// Repeat facts: (parent, child, fact id).
     repeats: Vec<(Box<str>, Box<str>, u32)>,
+    /// Blank-element facts: (names excepted, fact id).
+    blanks: Vec<(Box<[Box<str>]>, u32)>,
 }
 
 impl Prepared {
@@ -124,6 +135,7 @@ impl Prepared {
                 Fact::Repeat { parent, child } => {
                     p.repeats.push((parent.clone(), child.clone(), id));
                 }
+                Fact::BlankElement { except } => p.blanks.push((except.clone(), id)),
             }
         }
         p
@@ -196,6 +208,7 @@ impl NamePresence {
         let mut facts = vec![0u64; (prepared.known as usize).div_ceil(64)];
         value_facts(ix, &prepared, &mut facts);
         repeat_facts(ix, &prepared, &mut facts);
+        blank_facts(ix, &prepared, &mut facts);
         NamePresence {
             bits,
             known,
@@ -235,6 +248,27 @@ fn value_facts(ix: &DocIndex<'_>, prepared: &Prepared, bits: &mut [u64]) {
             };
             let v = norm.as_deref().unwrap_or(&raw);
             if let Some(id) = ids.get(v) {
+                set_bit(bits, *id);
+            }
+        }
+    }
+}
+
+/// Sets the bits of the blank-element facts that hold in the document.
+fn blank_facts(ix: &DocIndex<'_>, prepared: &Prepared, bits: &mut [u64]) {
+    if prepared.blanks.is_empty() {
+        return;
+    }
+    let blank = |n: &crate::xml::Node<'_>| {
+        n.is_element()
+            && ix.kids(n.id().index()).is_empty()
+            && (n.children().filter(|c| c.is_text()))
+                .all(|c| c.value().bytes().all(functions::is_ws))
+    };
+    for n in ix.doc.nodes().filter(blank) {
+        let name = n.qualified_name();
+        for (except, id) in &prepared.blanks {
+            if !except.iter().any(|x| **x == *name) {
                 set_bit(bits, *id);
             }
         }
@@ -628,6 +662,30 @@ fn simplify(terms: &mut Vec<Vec<u32>>) {
 #[derive(Debug, Clone, Copy, Default)]
 struct Focus<'e> {
     element: Option<&'e str>,
+    /// The node is known to be an element (of a name in `element` when that is known).
+    is_element: bool,
+}
+
+impl<'e> Focus<'e> {
+    /// The focus in the predicates of a step with this node test on a child (`attribute`
+    /// false) or attribute axis.
+    fn of_step(attribute: bool, test: &'e NodeTest) -> Focus<'e> {
+        match test {
+            _ if attribute => Focus::default(),
+            NodeTest::Name(_, local, _, _) => Focus {
+                element: Some(local),
+                is_element: true,
+            },
+            NodeTest::Any
+            | NodeTest::NsWildcard(_)
+            | NodeTest::LocalWildcard(_)
+            | NodeTest::Kind(KindTest::Element) => Focus {
+                element: None,
+                is_element: true,
+            },
+            NodeTest::Kind(_) => Focus::default(),
+        }
+    }
 }
 
 /// Conditions on the effective boolean value of an expression.
@@ -679,13 +737,81 @@ struct Seq<'e> {
     source: Option<(&'e str, bool)>,
 }
 
+impl Pattern {
+    /// A condition on the names and facts of a document (see [`AbsenceGuard`]) under which the
+    /// pattern matches no node of it, because a predicate of every alternative is false (or
+    /// raises an error, which makes a pattern not match) wherever it is evaluated; None when
+    /// there is none. Names of the steps themselves are not part of it (a caller that indexes
+    /// rules by the names in the document has ruled those out already).
+    ///
+    /// ```
+    /// use egov_core::xml::Document;
+    /// use egov_core::xpath::{DynamicContext, NamePresence, Pattern, StaticContext};
+    ///
+    /// let p = Pattern::compile("//*[not(*) and not(normalize-space())]", &StaticContext::new())?;
+    /// let guard = p.no_match_guard().expect("no blank element, no match");
+    /// for (xml, holds) in [(&b"<r><a>1</a></r>"[..], true), (b"<r><a>1</a><b> </b></r>", false)] {
+    ///     let doc = Document::parse_default(xml)?;
+    ///     let mut ctx = DynamicContext::for_document(&doc);
+    ///     ctx.index_document(&doc);
+    ///     assert_eq!(guard.holds(&NamePresence::of(&ctx)), holds);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn no_match_guard(&self) -> Option<&AbsenceGuard> {
+        let guard = || AbsenceGuard::from_clauses(cnf(&no_alternative_matches(&self.alts))?);
+        self.no_match.get_or_init(guard).as_ref()
+    }
+}
+
+/// The condition under which none of the alternatives matches a node.
+fn no_alternative_matches(alts: &[PPath]) -> Cond {
+    match alts.is_empty() {
+        true => Cond::False,
+        false => (alts.iter()).fold(Cond::True, |c, p| and(c, some_step_never_matches(p))),
+    }
+}
+
+/// The condition under which a step of the path matches no node: its boolean predicates
+/// (evaluated at the nodes its test lets through) are false or raise an error everywhere.
+fn some_step_never_matches(p: &PPath) -> Cond {
+    let step = |s: &PStep| {
+        let (focus, inner) = match &s.kind {
+            PStepKind::Test(attribute, test) => (Focus::of_step(*attribute, test), Cond::False),
+            PStepKind::Group(alts) => (Focus::default(), no_alternative_matches(alts)),
+        };
+        let bool_preds = s.preds.iter().filter(|p| p.kind == PredKind::Bool);
+        bool_preds.fold(inner, |c, p| or(c, ebv(&p.expr, focus).f))
+    };
+    p.steps.iter().fold(Cond::False, |c, s| or(c, step(s)))
+}
+
 /// The conditions on the effective boolean value of `e` (following the evaluator: `and` and
 /// `or` left to right, the right operand only when the left does not decide).
 fn ebv(e: &Expr, focus: Focus<'_>) -> Ebv {
     match e.unwrapped() {
         Expr::Or(a, b) => either(ebv(a, focus), ebv(b, focus)),
         // `A and B` is `not(not(A) or not(B))`, with the same order of evaluation
-        Expr::And(a, b) => either(ebv(a, focus).negated(), ebv(b, focus).negated()).negated(),
+        Expr::And(a, b) => {
+            let both = either(ebv(a, focus).negated(), ebv(b, focus).negated()).negated();
+            match focus.is_element.then(|| blank_except(e)).flatten() {
+                Some(except) => Ebv {
+                    f: or(both.f, fact_absent(Fact::BlankElement { except })),
+                    ..both
+                },
+                None => both,
+            }
+        }
+        // `normalize-space()` of an element: "" only for a blank one (no error)
+        Expr::Call(Builtin::NormalizeSpace, args, _) if args.is_empty() && focus.is_element => {
+            Ebv {
+                ok: Cond::True,
+                t: fact_absent(Fact::BlankElement {
+                    except: Box::new([]),
+                }),
+                f: Cond::False,
+            }
+        }
         Expr::Call(Builtin::Not, args, _) if args.len() == 1 => match args.first() {
             Some(x) => ebv(x, focus).negated(),
             None => UNKNOWN,
@@ -712,6 +838,14 @@ fn ebv(e: &Expr, focus: Focus<'_>) -> Ebv {
             if let Some(c) = count_comparison(*op, a, b) {
                 return c;
             }
+            if matches!(e, Expr::GeneralCmp(..)) && name_literal(a, b).is_some() {
+                // the name of the context node against a string: no error, value unknown
+                return Ebv {
+                    ok: Cond::True,
+                    t: Cond::False,
+                    f: Cond::False,
+                };
+            }
             match e {
                 Expr::GeneralCmp(..) => string_comparison(*op, a, b, focus).unwrap_or(UNKNOWN),
                 _ => UNKNOWN,
@@ -736,6 +870,55 @@ fn ebv(e: &Expr, focus: Focus<'_>) -> Ebv {
             Ebv { ok, t, f }
         }
         _ => UNKNOWN,
+    }
+}
+
+/// The names excepted when the conjunction `e` asks for a blank element (see
+/// [`Fact::BlankElement`]): it has the conjuncts `not(*)` and `not(normalize-space())`, and
+/// one `not(name() = '…')` per name excepted (at least one: without, `normalize-space()` alone
+/// decides). None for other conjunctions.
+fn blank_except(e: &Expr) -> Option<Box<[Box<str>]>> {
+    fn conjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match e.unwrapped() {
+            Expr::And(a, b) => {
+                conjuncts(a, out);
+                conjuncts(b, out);
+            }
+            x => out.push(x),
+        }
+    }
+    let mut all = Vec::new();
+    conjuncts(e, &mut all);
+    let blank = all
+        .iter()
+        .any(|a| all.iter().any(|b| plan::is_empty_element_test(a, b)));
+    let except: Vec<Box<str>> = all.iter().filter_map(|c| name_not_equal(c)).collect();
+    (blank && !except.is_empty()).then(|| except.into())
+}
+
+/// `'q'` of `not(name() = 'q')` (either operand order).
+fn name_not_equal(e: &Expr) -> Option<Box<str>> {
+    let Expr::Call(Builtin::Not, args, _) = e.unwrapped() else {
+        return None;
+    };
+    let [x] = args.as_slice() else { return None };
+    match x.unwrapped() {
+        Expr::GeneralCmp(CmpOp::Eq, a, b) => name_literal(a, b).map(Into::into),
+        _ => None,
+    }
+}
+
+/// `q` when one operand is `name()` (of the context node) and the other the string `q`.
+fn name_literal<'e>(a: &'e Expr, b: &'e Expr) -> Option<&'e str> {
+    let is_name =
+        |e: &Expr| matches!(e.unwrapped(), Expr::Call(Builtin::Name, args, _) if args.is_empty());
+    match (a.unwrapped(), b.unwrapped()) {
+        (n, Expr::Literal(Literal::String(q))) | (Expr::Literal(Literal::String(q)), n)
+            if is_name(n) =>
+        {
+            Some(q)
+        }
+        _ => None,
     }
 }
 
@@ -970,9 +1153,7 @@ fn path<'e>(p: &'e PathExpr) -> Option<Seq<'e>> {
                     },
                     _ => Cond::False,
                 };
-                let here = Focus {
-                    element: element(k),
-                };
+                let here = Focus::of_step(axis.is_attribute(), test);
                 // predicates in order: each filters what the one before let through
                 let mut rest = ok;
                 for pred in step.preds.iter().rev() {
@@ -999,8 +1180,9 @@ fn path<'e>(p: &'e PathExpr) -> Option<Seq<'e>> {
                 if k + 1 != n || k == 0 || !step.preds.is_empty() {
                     return None;
                 }
-                let prev = Focus {
-                    element: element(k - 1),
+                let prev = match p.steps.get(k - 1).map(|s| &s.kind) {
+                    Some(StepKind::Axis(axis, test)) => Focus::of_step(axis.is_attribute(), test),
+                    _ => Focus::default(),
                 };
                 let s = value(x, prev).filter(|s| !s.nodes)?;
                 ok = s.ok;

@@ -2,11 +2,12 @@
 //! backwards from the candidate node: the last step must match the node, then each earlier step
 //! its parent (`/`) or some ancestor (`//`).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::ast::*;
 use super::eval::{test_matches, visit_axis, Ev, Focus};
 use super::functions::Builtin;
+use super::guard::AbsenceGuard;
 use super::parser::{static_error, Parser};
 use super::plan::{self, Test};
 use super::value::XNode;
@@ -96,6 +97,8 @@ pub struct Pattern {
     pub(crate) alts: Vec<PPath>,
     pub(crate) locals: usize,
     functions: Option<Arc<FunctionLibrary>>,
+    /// See [`Pattern::no_match_guard`] (derived at its first use).
+    pub(crate) no_match: OnceLock<Option<AbsenceGuard>>,
 }
 
 fn convert(e: Expr, src: &str) -> Result<Vec<PPath>, Error> {
@@ -217,6 +220,7 @@ impl Pattern {
             alts,
             locals: p.max_slot,
             functions: ctx.functions_arc(),
+            no_match: OnceLock::new(),
         })
     }
 
@@ -232,6 +236,7 @@ impl Pattern {
             alts,
             locals,
             functions,
+            no_match: OnceLock::new(),
         }
     }
 

@@ -575,7 +575,7 @@ fn test(e: &Expr, depth: u32) -> Option<Test> {
 }
 
 /// Whether `a and b` is `not(*) and not(normalize-space())` (see [`Test::EmptyElement`]).
-fn is_empty_element_test(a: &Expr, b: &Expr) -> bool {
+pub(crate) fn is_empty_element_test(a: &Expr, b: &Expr) -> bool {
     /// The argument of `not(x)`.
     fn negated(e: &Expr) -> Option<&Expr> {
         match e.unwrapped() {

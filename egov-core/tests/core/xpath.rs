@@ -848,6 +848,121 @@ fn value_guards_only_hold_where_the_expression_is_true() {
     assert_eq!(off, [false; 7]);
 }
 
+/// A pattern's no-match guard (PEPPOL-EN16931-R008's `//*[not(*) and not(normalize-space())]`
+/// on a document without a blank element) holds only where the pattern matches no node, and
+/// the blank-element fact is also a guard for tests.
+#[test]
+fn no_match_guards_only_hold_where_nothing_matches() {
+    let sc = ctx();
+    let patterns = [
+        ("//*[not(*) and not(normalize-space())]", true),
+        (
+            "//*[not(name() = 'c:Skip') and not(*) and not(normalize-space())]",
+            true,
+        ),
+        (
+            "//*[not('c:Skip' = name()) and not(*) and not(normalize-space())]",
+            true,
+        ),
+        (
+            "//*[not(name() = 'c:Skip') and not(normalize-space())]",
+            true,
+        ),
+        ("c:Line[not(normalize-space())]", true),
+        ("c:Line[c:Nope]", true),
+        ("c:Line[not(normalize-space())] | c:Cat[c:Nope]", true),
+        ("c:Line[1][not(normalize-space())]", true),
+        ("c:Line[normalize-space()]", false),
+        ("c:Line[not(normalize-space())] | c:Cat", false),
+        ("//@*[not(normalize-space())]", false),
+        ("//text()[not(normalize-space())]", false),
+        ("//node()[not(normalize-space())]", false),
+        ("(c:Line | c:Cat)[not(normalize-space())]", false),
+        ("c:Line[xs:decimal('x') = 1]", false),
+        ("c:Line[1]", false),
+    ];
+    let bodies = [
+        "<c:Line a=' '>1</c:Line><c:Cat><c:ID>x</c:ID>\u{a0}</c:Cat>",
+        "<c:Line>  </c:Line>",
+        "<c:Line>1</c:Line><c:Cat><!-- only a comment --></c:Cat>",
+        "<c:Line><![CDATA[ \t ]]>\n</c:Line>",
+        "<c:Line>1</c:Line><c:Cat>\n <c:ID> </c:ID> </c:Cat>",
+        "<c:Line><c:Nope/>1</c:Line>",
+        "<c:Line>\u{a0}</c:Line>",
+        "",
+        "<c:Line>1</c:Line><c:Skip/><c:Skip> </c:Skip>",
+        "<c:Skip><c:ID/></c:Skip>",
+    ];
+    let docs: Vec<Document> = (bodies.iter())
+        .map(|b| {
+            let xml =
+                format!(r#"<inv:Invoice xmlns:inv="urn:inv" xmlns:c="urn:c">{b}</inv:Invoice>"#);
+            Document::parse_default(xml.as_bytes()).unwrap()
+        })
+        .collect();
+    let presence = |d: &Document| {
+        let mut dc = DynamicContext::for_document(d);
+        dc.index_document(d);
+        NamePresence::of(&dc)
+    };
+    let mut holds = Vec::new();
+    for (src, has_guard) in patterns {
+        let p = Pattern::compile(src, &sc).unwrap();
+        let guard = p.no_match_guard();
+        assert_eq!(guard.is_some(), has_guard, "{src}");
+        let Some(guard) = guard else { continue };
+        let mut row = Vec::new();
+        for d in &docs {
+            let held = guard.holds(&presence(d));
+            row.push(held);
+            if !held {
+                continue;
+            }
+            let mut dc = DynamicContext::for_document(d);
+            for n in d.nodes() {
+                assert!(
+                    !p.matches(XNode::Node(n), &mut dc),
+                    "{src} matches {}",
+                    n.path()
+                );
+                for a in n.attributes() {
+                    assert!(!p.matches(XNode::Attr(a), &mut dc), "{src}");
+                }
+            }
+        }
+        holds.push(row);
+    }
+    // not vacuous: R008's context is ruled out on the documents without a blank element only
+    let r008 = [
+        true, false, false, false, false, false, true, false, false, false,
+    ];
+    assert_eq!(holds.first(), Some(&r008.to_vec()));
+    // (and in CII, where an empty delivery is no finding: the exception counts)
+    let r008_cii = [
+        true, false, false, false, false, false, true, false, true, false,
+    ];
+    assert_eq!(holds.get(1), Some(&r008_cii.to_vec()));
+    // the fact in a test's guard (a predicate on elements) and none for attributes
+    for (src, has_guard) in [
+        ("not(//c:Line[not(normalize-space())])", true),
+        ("empty(//*[not(*)][not(normalize-space())])", true),
+        ("not(//@*[not(normalize-space())])", false),
+    ] {
+        let x = XPath::compile(src, &sc).unwrap();
+        let guard = x.absence_guard();
+        assert_eq!(guard.is_some(), has_guard, "{src}");
+        let Some(guard) = guard else { continue };
+        for d in &docs {
+            let mut dc = DynamicContext::for_document(d);
+            dc.index_document(d);
+            dc.set_context_node(XNode::Node(d.root_element()));
+            if guard.holds(&NamePresence::of(&dc)) {
+                assert_eq!(x.evaluate_boolean(&mut dc), Ok(true), "{src}");
+            }
+        }
+    }
+}
+
 #[test]
 fn integer_variables_in_arithmetic_and_comparisons() {
     // the shortcut for integers in variables and literals gives what the general path gives

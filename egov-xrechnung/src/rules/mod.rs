@@ -854,6 +854,7 @@ impl<'a, 'c> Runner<'a, 'c> {
             }
             let matches = match known {
                 Known::Match => true,
+                _ if self.never_matches(rule) => false,
                 Known::Shape(alts) => rule.context.matches_given_shape(node, self.ctx, alts),
                 Known::Nothing => rule.context.matches(node, self.ctx),
             };
@@ -865,6 +866,14 @@ impl<'a, 'c> Runner<'a, 'c> {
             }
         }
         Ok(())
+    }
+
+    /// True when the rule's context matches no node of the document for what the document
+    /// lacks (see [`Pattern::no_match_guard`]): PEPPOL-EN16931-R008 on a document without a
+    /// blank element.
+    #[inline]
+    fn never_matches(&self, rule: &Rule) -> bool {
+        (rule.context.no_match_guard()).is_some_and(|g| g.holds(self.per_doc.presence))
     }
 
     /// Evaluates global `i` (after the globals it reads) unless done in this run; the context is
